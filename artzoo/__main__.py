@@ -1,0 +1,3 @@
+from artzoo.cli import main
+
+raise SystemExit(main())

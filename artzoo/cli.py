@@ -1,0 +1,44 @@
+"""`artzoo` command line: parses arguments and calls library functions; nothing else.
+
+Each subcommand lives in `artzoo/commands/<name>.py` with `register(subparsers)`, which adds its parser and
+sets `func` (a function of the parsed args returning an exit status). Modules are discovered, so adding a
+command is adding a file. Errors a user can cause print one line (`artzoo: error: ...`) and exit with
+status 2, no traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import pkgutil
+import sys
+
+from artzoo.errors import ArtzooError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from artzoo import commands
+
+    parser = argparse.ArgumentParser(prog="artzoo", description="A model zoo for artwork images.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
+        importlib.import_module(f"artzoo.commands.{info.name}").register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args) or 0
+    except ArtzooError as err:
+        print(f"artzoo: error: {err}", file=sys.stderr)
+        return err.exit_code
+    except KeyboardInterrupt:
+        print("artzoo: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

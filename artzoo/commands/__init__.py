@@ -1,0 +1,1 @@
+"""One module per `artzoo` subcommand; each defines `register(subparsers)`."""

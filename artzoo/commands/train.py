@@ -1,0 +1,63 @@
+"""`artzoo train`: train a task's model, evaluate it and export it."""
+
+from __future__ import annotations
+
+
+def register(sub) -> None:
+    p = sub.add_parser("train", help="train a task's model and export it")
+    p.add_argument("--task", default="genre", help="config name in configs/ (default: genre)")
+    p.add_argument("--config", help="a config YAML file instead of configs/<task>.yaml")
+    p.add_argument("--dataset", help="TFDS dataset name (data.dataset)")
+    p.add_argument("--manual-dir", help="folder holding the dataset's raw files (data.manual_dir)")
+    p.add_argument("--data-dir", help="plain folder of class (or split/class) subfolders instead of TFDS")
+    p.add_argument("--tfds-dir", help="where prepared TFDS data lives (default $TFDS_DATA_DIR or ~/tensorflow_datasets)")
+    p.add_argument("--backbone", help="registry name, see `artzoo models list`")
+    p.add_argument("--weights", help="imagenet | none | path to a weights file")
+    p.add_argument("--epochs", type=int, help="epochs with the backbone frozen (train.epochs)")
+    p.add_argument("--fine-tune-epochs", type=int, help="epochs with the top blocks unfrozen")
+    p.add_argument("--batch-size", type=int)
+    p.add_argument("--image-size", type=int)
+    p.add_argument("--mixed-precision", choices=["auto", "off", "float16", "bfloat16"])
+    p.add_argument("--seed", type=int)
+    p.add_argument("--run-dir", help="where the run's files go (default runs/<task>-<time>)")
+    p.add_argument("--export-dir", help="SavedModel base folder (default saved_models)")
+    p.add_argument("--no-export", action="store_true", help="skip the SavedModel export")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override any config key")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.set_defaults(func=run)
+
+
+def overrides_from_args(args) -> dict:
+    from artzoo.config import parse_overrides
+
+    flags = {
+        "data.dataset": args.dataset, "data.manual_dir": args.manual_dir, "data.data_dir": args.data_dir,
+        "data.tfds_dir": args.tfds_dir, "model.backbone": args.backbone, "model.weights": args.weights,
+        "train.epochs": args.epochs, "train.fine_tune_epochs": args.fine_tune_epochs,
+        "data.batch_size": args.batch_size, "data.image_size": args.image_size,
+        "train.mixed_precision": args.mixed_precision, "train.seed": args.seed, "run_dir": args.run_dir,
+        "export.dir": args.export_dir, "export.enabled": False if args.no_export else None,
+    }
+    overrides = {k: v for k, v in flags.items() if v is not None}
+    overrides.update(parse_overrides(args.set))
+    return overrides
+
+
+def run(args) -> int:
+    from artzoo.config import load_config_file, load_task_config
+
+    overrides = overrides_from_args(args)
+    cfg = load_config_file(args.config, overrides) if args.config else load_task_config(args.task, overrides)
+    from artzoo.models.registry import get_backbone_spec
+
+    get_backbone_spec(cfg.model.backbone)  # unknown backbone: fail before loading any data
+
+    from artzoo.train.runner import train
+
+    run_dir = train(cfg, verbose=0 if args.quiet else "auto")
+    summary = run_dir.read_json(run_dir.summary_path)
+    print(f"run directory: {run_dir.root}")
+    for split, heads in summary["headline"].items():
+        print(f"{split}: " + ", ".join(f"{h} {v:.4f}" for h, v in heads.items()))
+    print(f"train time: {summary['train_seconds']} s; export: {summary['export']}")
+    return 0

@@ -1,0 +1,292 @@
+"""Typed run configuration: frozen dataclasses loaded from `configs/<task>.yaml`, overridable by `--set k=v`.
+
+Every key is checked: an unknown key, a value of the wrong type or outside its allowed set raises an
+`ArtzooError` naming the key, the value and what was expected.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, Optional
+
+import yaml
+
+from artzoo.errors import ArtzooError, choice_error
+
+
+@dataclass(frozen=True)
+class AugmentConfig:
+    """Light augmentation applied to training batches only."""
+
+    flip: bool = True
+    rotation: float = 0.05  # fraction of a full turn
+    zoom: float = 0.1
+    contrast: float = 0.1
+    brightness: float = 0.0
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    dataset: str = "louvre_genre"
+    builder_config: Optional[str] = None
+    manual_dir: Optional[str] = None
+    data_dir: Optional[str] = None  # a plain folder of class (or split/class) subfolders instead of TFDS
+    tfds_dir: Optional[str] = None
+    image_size: int = 224
+    batch_size: int = 32
+    resize: Literal["squash", "crop", "pad"] = "squash"
+    cache: bool = True
+    shuffle_buffer: int = 2048
+    train_split: str = "train"
+    val_split: str = "val"
+    test_split: Optional[str] = "test"
+    augment: AugmentConfig = field(default_factory=AugmentConfig)
+
+
+@dataclass(frozen=True)
+class HeadConfig:
+    """One named output: which label feature it predicts and how."""
+
+    name: str = "label"
+    label: str = "label"  # dataset feature holding this head's label
+    type: Literal["softmax", "sigmoid"] = "softmax"
+    hidden_units: int = 0
+    dropout: float = 0.2
+    loss_weight: float = 1.0
+    class_weight: Literal["none", "balanced", "effective"] = "none"
+    label_smoothing: float = 0.0
+    top_k: int = 3
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    backbone: str = "mobilenet_v2"
+    weights: str = "imagenet"  # imagenet | none | path to a weights file
+    pooling: Literal["avg", "max", "attention"] = "avg"
+    se: bool = False
+    attention: bool = False
+    heads: tuple[HeadConfig, ...] = ()
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    seed: int = 42
+    epochs: int = 6  # phase 1: frozen backbone, head only
+    learning_rate: float = 1e-3
+    fine_tune_epochs: int = 6  # phase 2: top blocks unfrozen, BatchNorm kept frozen
+    fine_tune_blocks: int = 4
+    fine_tune_learning_rate: float = 1e-4
+    schedule: Literal["constant", "step", "exponential", "cosine"] = "constant"
+    step_epochs: int = 10
+    decay_rate: float = 0.1
+    early_stopping_patience: int = 0  # 0 disables
+    monitor: str = "val_loss"
+    clipnorm: Optional[float] = None
+    mixed_precision: Literal["auto", "off", "float16", "bfloat16"] = "auto"
+    jit_compile: Literal["auto", "on", "off"] = "auto"
+    deterministic: bool = False
+
+
+@dataclass(frozen=True)
+class ExportConfig:
+    enabled: bool = True
+    dir: str = "saved_models"
+    name: str = ""  # defaults to the task name
+    max_image_bytes: int = 20_000_000
+    max_pixels: int = 40_000_000
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    task: str = "genre"
+    run_dir: Optional[str] = None
+    data: DataConfig = field(default_factory=DataConfig)
+    model: ModelConfig = field(default_factory=ModelConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+    export: ExportConfig = field(default_factory=ExportConfig)
+
+    @property
+    def export_name(self) -> str:
+        return self.export.name or self.task
+
+
+def configs_dir() -> Path:
+    """Where task YAML files live: $ARTZOO_CONFIG_DIR, else the repository's `configs/`."""
+    env = os.environ.get("ARTZOO_CONFIG_DIR")
+    return Path(env) if env else Path(__file__).resolve().parent.parent / "configs"
+
+
+def list_tasks() -> list[str]:
+    return sorted(p.stem for p in configs_dir().glob("*.yaml"))
+
+
+def load_task_config(task: str, overrides: Optional[dict[str, Any]] = None) -> RunConfig:
+    """Loads `configs/<task>.yaml` and applies dotted-key overrides (`{"train.epochs": 3}`)."""
+    tasks = list_tasks()
+    if task not in tasks:
+        raise choice_error("task", task, tasks)
+    return load_config_file(configs_dir() / f"{task}.yaml", overrides)
+
+
+def load_config_file(path: str | os.PathLike, overrides: Optional[dict[str, Any]] = None) -> RunConfig:
+    path = Path(path)
+    if not path.is_file():
+        raise ArtzooError(f"config file {str(path)!r} does not exist")
+    try:
+        raw = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as err:
+        first = str(err).splitlines()[0]
+        raise ArtzooError(f"config file {str(path)!r} is not valid YAML: {first}") from None
+    if not isinstance(raw, dict):
+        raise ArtzooError(f"config file {str(path)!r} must hold a mapping at the top level")
+    raw.setdefault("task", path.stem)
+    for key, value in (overrides or {}).items():
+        set_dotted(raw, key, value)
+    return from_dict(RunConfig, raw)
+
+
+def parse_overrides(items: list[str]) -> dict[str, Any]:
+    """Parses `key=value` strings; values are YAML scalars (`3`, `1e-4`, `true`, `null`, `[a, b]`)."""
+    out: dict[str, Any] = {}
+    for item in items or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise ArtzooError(f"--set expects key=value, got {item!r}")
+        try:
+            out[key.strip()] = yaml.safe_load(value) if value.strip() else None
+        except yaml.YAMLError:
+            out[key.strip()] = value
+    return out
+
+
+def set_dotted(raw: dict, dotted: str, value: Any) -> None:
+    """Sets `a.b.c` in nested dicts; list items are addressed by index or by their `name`."""
+    parts = dotted.split(".")
+    node: Any = raw
+    for i, part in enumerate(parts):
+        last = i == len(parts) - 1
+        if isinstance(node, list):
+            node_item = _list_item(node, part, ".".join(parts[: i + 1]))
+            if last:
+                node[node.index(node_item)] = value
+                return
+            node = node_item
+            continue
+        if not isinstance(node, dict):
+            raise ArtzooError(f"config key {dotted!r}: {'.'.join(parts[:i])!r} is not a section")
+        if last:
+            node[part] = value
+            return
+        if node.get(part) is None:
+            node[part] = _default_section(parts[: i + 1])
+        node = node[part]
+
+
+def _default_section(parts: list[str]) -> Any:
+    """The default value of a section, as plain data, so an override can start a section the YAML lacks."""
+    cls: Any = RunConfig
+    value: Any = None
+    for part in parts:
+        hints = typing.get_type_hints(cls)
+        if part not in hints:
+            allowed = [f.name for f in dataclasses.fields(cls)]
+            raise choice_error("config key", ".".join(parts), allowed)
+        fld = next(f for f in dataclasses.fields(cls) if f.name == part)
+        value = fld.default_factory() if fld.default_factory is not dataclasses.MISSING else fld.default
+        cls = hints[part]
+    return _as_plain(value)
+
+
+def _as_plain(value: Any) -> Any:
+    if dataclasses.is_dataclass(value):
+        return {f.name: _as_plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, (list, tuple)):
+        return [_as_plain(v) for v in value]
+    return value
+
+
+def _list_item(items: list, part: str, where: str) -> Any:
+    if part.isdigit() and int(part) < len(items):
+        return items[int(part)]
+    for item in items:
+        if isinstance(item, dict) and item.get("name") == part:
+            return item
+    names = [str(i) for i in range(len(items))] + [
+        str(it["name"]) for it in items if isinstance(it, dict) and "name" in it
+    ]
+    raise choice_error("config list item", where, names)
+
+
+def from_dict(cls: type, data: Any, where: str = "") -> Any:
+    """Builds dataclass `cls` from plain data, rejecting unknown keys and values of the wrong type."""
+    if not isinstance(data, dict):
+        raise ArtzooError(f"config section {where or 'top level'!r} must be a mapping, got {data!r}")
+    hints = typing.get_type_hints(cls)
+    allowed = [f.name for f in dataclasses.fields(cls)]
+    kwargs = {}
+    for key, value in data.items():
+        path = f"{where}.{key}" if where else str(key)
+        if key not in hints:
+            raise choice_error("config key", path, allowed)
+        kwargs[key] = _convert(hints[key], value, path)
+    return cls(**kwargs)
+
+
+def _convert(hint: Any, value: Any, path: str) -> Any:
+    origin = typing.get_origin(hint)
+    args = typing.get_args(hint)
+    if origin in (typing.Union, types.UnionType):
+        if value is None and type(None) in args:
+            return None
+        inner = [a for a in args if a is not type(None)]
+        return _convert(inner[0], value, path)
+    if origin is Literal:
+        if value not in args:
+            raise choice_error(f"value for {path}:", value, args)
+        return value
+    if dataclasses.is_dataclass(hint):
+        return from_dict(hint, value if value is not None else {}, path)
+    if origin is tuple:
+        if not isinstance(value, (list, tuple)):
+            raise ArtzooError(f"config key {path!r} must be a list, got {value!r}")
+        return tuple(_convert(args[0], v, f"{path}.{i}") for i, v in enumerate(value))
+    return _scalar(hint, value, path)
+
+
+def _scalar(hint: type, value: Any, path: str) -> Any:
+    if hint is bool:
+        if isinstance(value, bool):
+            return value
+    elif hint is int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+    elif hint is float:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(value)
+        if isinstance(value, str):
+            try:
+                return float(value)  # YAML 1.1 reads "1e-4" as a string
+            except ValueError:
+                pass
+    elif hint is str:
+        if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+            return str(value)
+    else:
+        return value
+    raise ArtzooError(f"config key {path!r} expects {hint.__name__}, got {value!r}")
+
+
+def to_dict(cfg: Any) -> dict:
+    """Plain-data form of a config (lists instead of tuples) for YAML/JSON."""
+    return _as_plain(cfg)
+
+
+def save_config(cfg: RunConfig, path: str | os.PathLike) -> None:
+    Path(path).write_text(yaml.safe_dump(to_dict(cfg), sort_keys=False))

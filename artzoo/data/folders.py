@@ -1,0 +1,119 @@
+"""Plain image folders given on the command line, read the same way everywhere.
+
+If the folder holds `train/`, `val/` (or `validation/`) and/or `test/` subfolders, those are splits, each
+holding one subfolder per class; otherwise its subfolders are the classes and the split is made 7:2:1,
+stratified and deterministic. Every image is validated first; what cannot be used is quarantined (listed
+with its reason), never silently dropped.
+"""
+
+from __future__ import annotations
+
+import zlib
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from artzoo.errors import ArtzooError
+from tfds_builders.class_folders import SPLIT_ALIASES, is_hidden
+from tfds_builders.image_validation import RejectedImage, clean_image, content_hash
+
+SPLIT_FRACTIONS = (("train", 0.7), ("val", 0.2), ("test", 0.1))
+
+
+@dataclass
+class FolderImage:
+    """A validated image: its path, its class, and cleaned bytes when the file itself needed fixing."""
+
+    path: str
+    label: str
+    clean_bytes: bytes = b""  # empty when the file on disk is already a clean RGB JPEG
+
+
+@dataclass
+class FolderSplits:
+    splits: dict[str, list[FolderImage]]
+    classes: list[str]
+    quarantined: list[dict] = field(default_factory=list)
+
+
+def scan_folder(
+    root: str | Path, classes: list[str] | None = None, max_pixels: int = 40_000_000, make_split: bool = True
+) -> FolderSplits:
+    """Reads a class-folder tree into validated splits.
+
+    Args:
+        root: the folder.
+        classes: the class names the caller knows (e.g. a trained model's); an unknown class folder is an
+            error naming it. None: the folder's classes, sorted.
+        max_pixels: decompression-bomb guard.
+        make_split: split a folder without split subfolders 7:2:1; False keeps it whole as split "all".
+    """
+    root = Path(root)
+    if not root.is_dir():
+        raise ArtzooError(f"data folder {str(root)!r} does not exist")
+    split_dirs = {SPLIT_ALIASES[p.name.lower()]: p for p in sorted(root.iterdir())
+                  if p.is_dir() and p.name.lower() in SPLIT_ALIASES}
+    raw = {s: _class_files(d) for s, d in split_dirs.items()} if split_dirs else {"all": _class_files(root)}
+    found = sorted({label for files in raw.values() for _, label in files})
+    if not found:
+        raise ArtzooError(f"data folder {str(root)!r} has no class subfolders with files")
+    if classes is not None:
+        unknown = [c for c in found if c not in classes]
+        if unknown:
+            raise ArtzooError(
+                f"class folder {unknown[0]!r} in {str(root)!r} is not one of the model's classes: {', '.join(classes)}"
+            )
+    else:
+        classes = found
+    quarantined: list[dict] = []
+    validated = {s: _validate(files, max_pixels, quarantined) for s, files in raw.items()}
+    splits = _split_stratified(validated["all"]) if "all" in validated and make_split else validated
+    return FolderSplits(splits=splits, classes=list(classes), quarantined=quarantined)
+
+
+def _class_files(split_dir: Path) -> list[tuple[str, str]]:
+    files = []
+    for class_dir in sorted(split_dir.iterdir()):
+        if class_dir.is_dir() and not is_hidden(class_dir):
+            files += [(str(p), class_dir.name) for p in sorted(class_dir.iterdir()) if p.is_file() and not is_hidden(p)]
+    return files
+
+
+def _validate(files: list[tuple[str, str]], max_pixels: int, quarantined: list[dict]) -> list[FolderImage]:
+    def check(item):
+        path, label = item
+        try:
+            raw = Path(path).read_bytes()
+            image = clean_image(raw, max_pixels=max_pixels)
+        except (OSError, RejectedImage) as err:
+            return None, {"file": path, "reason": str(err)}, None
+        return FolderImage(path, label, image.data if image.fixes else b""), None, content_hash(raw)
+
+    kept, seen = [], {}
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        for image, problem, digest in pool.map(check, files):
+            if problem:
+                quarantined.append(problem)
+            elif digest in seen:
+                quarantined.append({"file": image.path, "reason": f"duplicate of {seen[digest]}"})
+            else:
+                seen[digest] = image.path
+                kept.append(image)
+    return kept
+
+
+def _split_stratified(images: list[FolderImage]) -> dict[str, list[FolderImage]]:
+    """7:2:1 per class, ordered by a hash of the file name so the split is stable across machines."""
+    splits: dict[str, list[FolderImage]] = {name: [] for name, _ in SPLIT_FRACTIONS}
+    by_class: dict[str, list[FolderImage]] = {}
+    for image in images:
+        by_class.setdefault(image.label, []).append(image)
+    for members in by_class.values():
+        members.sort(key=lambda im: (zlib.crc32(Path(im.path).name.encode()), im.path))
+        n = len(members)
+        n_train = round(n * 0.7)
+        n_val = round(n * 0.2)
+        splits["train"] += members[:n_train]
+        splits["val"] += members[n_train:n_train + n_val]
+        splits["test"] += members[n_train + n_val:]
+    return {name: items for name, items in splits.items() if items}

@@ -1,0 +1,1 @@
+"""Export trained models: SavedModel for TF Serving (and later .keras, TFLite, ONNX)."""

@@ -1,0 +1,1 @@
+"""Models: backbone registry, custom layers, heads, the multi-head coordinator."""

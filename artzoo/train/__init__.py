@@ -1,0 +1,1 @@
+"""Training: run directory, two-phase fine-tuning, optimisers and schedules, precision, the training run."""

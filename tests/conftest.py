@@ -1,0 +1,65 @@
+"""Test setup: offline Keras weight cache from ../shared/weights, paths to ../shared/data, small real subsets.
+
+KERAS_HOME must be set before Keras is first imported (Keras reads it once), so it is set here at import.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = Path(os.environ.get("ARTZOO_SHARED", REPO.parent / "shared"))
+DATA = SHARED / "data"
+LOUVRE = DATA / "louvre_genre"
+CIFAR = DATA / "cifar10_test"
+
+_KERAS_HOME = Path(tempfile.mkdtemp(prefix="artzoo-keras-home-"))
+(_KERAS_HOME / "models").mkdir()
+for weights in sorted((SHARED / "weights").glob("*.h5")):
+    os.symlink(weights, _KERAS_HOME / "models" / weights.name)
+os.environ["KERAS_HOME"] = str(_KERAS_HOME)
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ["ARTZOO_CONFIG_DIR"] = str(REPO / "configs")
+
+
+def pytest_sessionfinish(session, exitstatus):
+    shutil.rmtree(_KERAS_HOME, ignore_errors=True)
+
+
+def requires_shared(path: Path):
+    return pytest.mark.skipif(not path.exists(), reason=f"{path} not present")
+
+
+def copy_subset(src: Path, dst: Path, per_class: dict[str, int]) -> Path:
+    """Copies the first N files (sorted) of each class of each split of a class-folder tree."""
+    for split, n in per_class.items():
+        for class_dir in sorted((src / split).iterdir()):
+            if class_dir.is_dir():
+                out = dst / split / class_dir.name
+                out.mkdir(parents=True, exist_ok=True)
+                for f in sorted(class_dir.iterdir())[:n]:
+                    shutil.copy(f, out / f.name)
+    return dst
+
+
+@pytest.fixture(scope="session")
+def louvre_small(tmp_path_factory) -> Path:
+    """A real 4-genre subset of Louvre-4: 16 train and 6 val paintings per class, in the plain split layout."""
+    if not LOUVRE.exists():
+        pytest.skip(f"{LOUVRE} not present")
+    return copy_subset(LOUVRE, tmp_path_factory.mktemp("louvre_small"), {"train": 16, "val": 6})
+
+
+def run_cli(*args: str, cwd: Path | None = None, env_extra: dict | None = None, timeout: int = 900):
+    """Runs `python -m artzoo ARGS` in a subprocess; returns the CompletedProcess."""
+    import subprocess
+
+    env = {**os.environ, **(env_extra or {})}
+    return subprocess.run([sys.executable, "-m", "artzoo", *args], cwd=cwd or REPO, env=env,
+                          capture_output=True, text=True, timeout=timeout)
