@@ -40,7 +40,7 @@ def make_dataset(
 
     def decode(image_bytes, labels):
         image = resize_image(decode_rgb(image_bytes), image_size, resize)
-        return tf.cast(tf.round(image), tf.uint8), labels
+        return tf.cast(image, tf.uint8), labels
 
     ds = data.map(decode, num_parallel_calls=AUTOTUNE)
     if cache:

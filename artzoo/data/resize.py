@@ -16,7 +16,10 @@ def decode_rgb(image_bytes: tf.Tensor) -> tf.Tensor:
 
 
 def resize_image(image: tf.Tensor, size: int, mode: str = "squash") -> tf.Tensor:
-    """Resizes to (size, size, 3) float32 in [0, 255].
+    """Resizes to (size, size, 3) float32 holding whole numbers in [0, 255].
+
+    Rounded so that the training pipeline (which caches uint8) and exported signatures feed the model
+    exactly the same pixels.
 
     Modes: "squash" ignores the aspect ratio; "crop" takes the central square first; "pad" keeps the whole
     image and pads the short side with black.
@@ -32,4 +35,4 @@ def resize_image(image: tf.Tensor, size: int, mode: str = "squash") -> tf.Tensor
         image = tf.image.resize_with_pad(image, size, size, antialias=True)
     else:
         image = tf.image.resize(image, (size, size), antialias=True)
-    return tf.clip_by_value(image, 0.0, 255.0)
+    return tf.round(tf.clip_by_value(image, 0.0, 255.0))
