@@ -1,0 +1,1 @@
+"""Normalisers that turn free-text museum metadata into labels (eras, material tags)."""
