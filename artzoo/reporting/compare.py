@@ -60,19 +60,19 @@ def compare_runs(run_dirs: Sequence[str | Path]) -> tuple[list[str], list[list]]
     return header, [[row.get(k) for k in header] for row in rows]
 
 
-def _cell(value) -> str:
+def _cell(value, column: str = "") -> str:
     if value is None:
         return ""
     if isinstance(value, float):
-        return f"{value:.4f}"
+        return f"{value:.1f}" if column.endswith("_seconds") else f"{value:.4f}"
     return str(value)
 
 
 def format_table(header: Sequence[str], rows: Sequence[Sequence], style: str = "text") -> str:
-    """The table as aligned text, a Markdown table or CSV (numbers to 4 decimals)."""
+    """The table as aligned text, a Markdown table or CSV (metrics to 4 decimals, seconds to 1)."""
     if style not in STYLES:
         raise ArtzooError(f"table style {style!r} is not one of {', '.join(STYLES)}")
-    cells = [[_cell(v) for v in row] for row in rows]
+    cells = [[_cell(v, h) for v, h in zip(row, header)] for row in rows]
     if style == "csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")

@@ -67,7 +67,7 @@ def threshold_report(y_true: np.ndarray, probs: np.ndarray, class_names: Sequenc
     """
     thresholds = tune_thresholds(y_true, probs, beta)
     name = f"f{beta:g}"
-    out: dict = {"beta": beta, "thresholds": dict(zip(class_names, thresholds.round(6).tolist()))}
+    out: dict = {"beta": beta, "thresholds": dict(zip(class_names, thresholds.tolist()))}
     for average in ("micro", "macro"):
         before = fbeta_at(y_true, probs, DEFAULT_THRESHOLD, beta, average)
         after = fbeta_at(y_true, probs, thresholds, beta, average)
@@ -82,3 +82,28 @@ def threshold_report(y_true: np.ndarray, probs: np.ndarray, class_names: Sequenc
     else:
         out["verdict"] = f"tuning did not raise val {name.upper()} over 0.5 thresholds; the 0.5 thresholds are kept"
     return out
+
+
+def tune_sigmoid_heads(heads, probs: dict, labels: dict, classes: dict, beta: float = 2.0) -> dict[str, dict]:
+    """`threshold_report` for every sigmoid head from its val probabilities and labels."""
+    return {h.name: threshold_report(labels[h.name], probs[h.name], classes[h.name], beta)
+            for h in heads if h.type == "sigmoid"}
+
+
+def thresholds_by_head(tuning: dict[str, dict]) -> dict[str, np.ndarray]:
+    return {head: np.array(list(report["thresholds"].values())) for head, report in tuning.items()}
+
+
+def record_tuning(metrics: dict, tuning: dict[str, dict], val_split: str) -> None:
+    """Marks tuned heads in every split's metrics and keeps the tuning report beside val's."""
+    for split, per_head in metrics.items():
+        for head, report in tuning.items():
+            if head in per_head:
+                per_head[head]["thresholds_tuned"] = True
+                if split == val_split:
+                    per_head[head]["threshold_tuning"] = report
+
+
+def tuned_thresholds(metrics: dict, val_split: str) -> dict[str, list[float]]:
+    """The per-label thresholds of the tuned heads, as the export's HeadSpec wants them."""
+    return {head: m["thresholds"] for head, m in metrics.get(val_split, {}).items() if m.get("thresholds_tuned")}
