@@ -126,7 +126,10 @@ def threshold_bars(thresholds: dict[str, float], out: Path, title: str = "") -> 
     """Tuned per-label thresholds against the 0.5 default."""
     names = list(thresholds)
     fig, ax = plt.subplots(figsize=(6.0, 0.32 * len(names) + 1.4))
-    ax.barh(names, [thresholds[n] for n in names], color="#55a868")
+    bars = ax.barh(names, [thresholds[n] for n in names], color="#55a868")
+    for bar, name in zip(bars, names):
+        ax.text(min(thresholds[name] + 0.01, 0.9), bar.get_y() + bar.get_height() / 2, f"{thresholds[name]:.3f}",
+                va="center", fontsize=7)
     ax.axvline(0.5, color="grey", ls="--", lw=1, label="0.5")
     ax.set_xlim(0, 1)
     ax.set_xlabel("threshold (tuned on val for F2)")
