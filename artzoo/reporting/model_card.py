@@ -46,8 +46,9 @@ def data_section(config: dict, data: dict) -> list[str]:
     rejected = _quarantined_count(data)
     lines.append(f"Quarantined (unusable or duplicate) images: {rejected}.")
     d = config.get("data", {})
-    lines.append(f"Images are resized to {d.get('image_size')} px ({d.get('resize')}); "
-                 f"augmentation: {d.get('augment')}.")
+    augment = d.get("augment") or {}
+    used = ", ".join(f"{k} {v}" if not isinstance(v, bool) else k for k, v in augment.items() if v) or "none"
+    lines.append(f"Images are resized to {d.get('image_size')} px ({d.get('resize')}); training augmentation: {used}.")
     return lines
 
 

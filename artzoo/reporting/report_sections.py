@@ -25,8 +25,8 @@ def flatten(value, prefix: str = "") -> list[tuple[str, object]]:
 def summary_section(summary: dict, config: dict) -> Section:
     keys = ("task", "backbone", "parameters", "precision_policy", "train_images", "train_seconds", "total_seconds",
             "export")
-    rows = [(k, summary[k]) for k in keys if k in summary]
-    rows += [(f"phase_seconds.{k}", v) for k, v in (summary.get("phase_seconds") or {}).items()]
+    rows = [(k, f"{summary[k]:.1f}" if k.endswith("_seconds") else summary[k]) for k in keys if k in summary]
+    rows += [(f"phase_seconds.{k}", f"{v:.1f}") for k, v in (summary.get("phase_seconds") or {}).items()]
     rows += [(f"headline.{split}.{head}", v) for split, heads in (summary.get("headline") or {}).items()
              for head, v in heads.items()]
     if not summary:
