@@ -32,10 +32,13 @@ def predict_with_labels(model, ds: tf.data.Dataset, heads: Sequence[HeadConfig])
     return ({k: np.concatenate(v) for k, v in probs.items()}, {k: np.concatenate(v) for k, v in labels.items()})
 
 
-def score_heads(probs: dict, labels: dict, heads: Sequence[HeadConfig], classes: dict[str, list[str]]) -> dict:
+def score_heads(probs: dict, labels: dict, heads: Sequence[HeadConfig], classes: dict[str, list[str]],
+                thresholds: dict | None = None) -> dict:
+    """Metrics per head; sigmoid heads decide at `thresholds[head]` (per label) where given, else at 0.5."""
+    thresholds = thresholds or {}
     return {
         h.name: softmax_metrics(labels[h.name], probs[h.name], classes[h.name], h.top_k)
         if h.type == "softmax"
-        else multilabel_metrics(labels[h.name], probs[h.name], classes[h.name])
+        else multilabel_metrics(labels[h.name], probs[h.name], classes[h.name], thresholds.get(h.name, 0.5))
         for h in heads
     }

@@ -72,4 +72,10 @@ def multilabel_metrics(
         for i, name in enumerate(class_names)
     }
     out["class_names"] = list(class_names)
+    if np.any(thresholds != 0.5):
+        default = (probs >= 0.5).astype(int)
+        out["at_0.5"] = {
+            f"{name}_{average}": float(skm.fbeta_score(y_true, default, beta=beta, average=average, zero_division=0))
+            for beta, name in ((1.0, "f1"), (2.0, "f2")) for average in ("micro", "macro", "samples")
+        }
     return out

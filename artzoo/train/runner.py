@@ -21,6 +21,7 @@ from artzoo.export.saved_model import HeadSpec, ServingSpec, export_saved_model
 from artzoo.models.classifier import build_classifier
 from artzoo.models.heads import head_loss, head_metrics
 from artzoo.plots import confusion_matrix, training_curves
+from artzoo.reporting.thresholds import record_tuning, thresholds_by_head, tune_sigmoid_heads, tuned_thresholds
 from artzoo.run_dir import RunDir
 from artzoo.train.callbacks import phase_callbacks
 from artzoo.train.finetune import freeze_backbone, unfreeze_top_blocks
@@ -55,7 +56,7 @@ def train(cfg: RunConfig, verbose: int | str = "auto") -> RunDir:
     metrics = evaluate_splits(cfg, best, data, run)
     export_dir = None
     if cfg.export.enabled:
-        export_dir = export_run(cfg, best, data.classes)
+        export_dir = export_run(cfg, best, data.classes, tuned_thresholds(metrics, cfg.data.val_split))
     run.update_summary(
         task=cfg.task,
         backbone=cfg.model.backbone,
@@ -136,29 +137,36 @@ def evaluate_splits(cfg: RunConfig, model, data: LabeledData, run: RunDir) -> di
     """Scores the best model on val and, when present, test; writes metrics.json and the plots."""
     heads = cfg.model.heads
     num_classes = {h.name: len(data.classes[h.name]) for h in heads}
-    metrics = {}
+    predictions, metrics = {}, {}
     for split in (cfg.data.val_split, cfg.data.test_split):
         if not split or split not in data.splits:
             continue
         ds = make_dataset(data.split(split), heads, num_classes, cfg.data.image_size, cfg.data.batch_size,
                           resize=cfg.data.resize, cache=False)
-        probs, labels = predict_with_labels(model, ds, heads)
-        metrics[split] = score_heads(probs, labels, heads, data.classes)
+        predictions[split] = predict_with_labels(model, ds, heads)
+    # Sigmoid heads: per-label thresholds tuned for F2 on val, then applied unchanged to test and the export.
+    val = predictions.get(cfg.data.val_split)
+    tuning = tune_sigmoid_heads(heads, *val, data.classes) if val else {}
+    for split, (probs, labels) in predictions.items():
+        metrics[split] = score_heads(probs, labels, heads, data.classes, thresholds_by_head(tuning))
         for h in heads:
             if h.type == "softmax":
                 m = metrics[split][h.name]
                 confusion_matrix(m["confusion_matrix"], m["class_names"], run.plots / f"confusion_{split}_{h.name}.png",
                                  title=f"{h.name} - {split} (accuracy {m['accuracy']:.3f})")
+    record_tuning(metrics, tuning, cfg.data.val_split)
     run.write_json(run.metrics_path, metrics)
     if run.history_path.is_file():
         training_curves(run.history_path, run.plots / "training_curves.png")
     return metrics
 
 
-def export_run(cfg: RunConfig, model, classes: dict[str, list[str]]):
-    """Exports the best model as the next SavedModel version under `<export.dir>/<name>/`."""
+def export_run(cfg: RunConfig, model, classes: dict[str, list[str]], thresholds: dict | None = None):
+    """Exports the best model as the next SavedModel version under `<export.dir>/<name>/`; sigmoid heads
+    decide at `thresholds[head]` (per label) where given."""
+    thresholds = thresholds or {}
     spec = ServingSpec(
-        heads=[HeadSpec(h.name, classes[h.name], h.type, h.top_k) for h in cfg.model.heads],
+        heads=[HeadSpec(h.name, classes[h.name], h.type, h.top_k, thresholds.get(h.name)) for h in cfg.model.heads],
         image_size=cfg.data.image_size,
         resize=cfg.data.resize,
         max_image_bytes=cfg.export.max_image_bytes,

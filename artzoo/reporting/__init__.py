@@ -1,0 +1,1 @@
+"""Run reports: threshold tuning, Grad-CAM and attention maps, figures, report.html, run comparison."""
