@@ -72,7 +72,9 @@ def feature_name(column: str) -> str:
 
 
 def config_name(path: str) -> str:
-    stem = epath.Path(path).stem if str(path).lower().endswith(".csv") else epath.Path(path).name
+    """`cifar10_test` for a folder, `<folder>_<stem>` for a CSV (`table_labels`): names say the source."""
+    path = epath.Path(path)
+    stem = f"{path.parent.name}_{path.stem}" if str(path).lower().endswith(".csv") else path.name
     return re.sub(r"[^0-9a-z_]+", "_", stem.lower()).strip("_") or "collection"
 
 
@@ -137,6 +139,7 @@ Point --manual-dir at either
     def _split_generators(self, dl_manager: tfds.download.DownloadManager):
         root = require_manual_root(dl_manager, "art_folder", "class subfolders or a CSV of images and labels")
         root = root / self.builder_config.subdir if self.builder_config.subdir else root
+        self.info.metadata["source"] = str(root.resolve())  # building another source under this name is refused
         if self.builder_config.csv_file:
             items, unlabelled, classes = self._from_csv(root)
         else:
