@@ -23,7 +23,8 @@ def list_datasets(tfds_dir: Optional[str] = None) -> list[str]:
         cls = tfds_builders.builder_module(name).Builder
         doc = (cls.__doc__ or "").strip().splitlines()[0]
         configs = ", ".join(cls.builder_configs) or "-"
-        prepared = ", ".join(prepared_configs(data_dir, name)) or ("-" if cls.builder_configs else _flat(data_dir, name))
+        prepared = ", ".join(prepared_configs(data_dir, name))
+        prepared = prepared or ("-" if cls.builder_configs else _flat(data_dir, name))
         lines.append(f"{name:<13} {doc}\n{'':<13} configs: {configs}; prepared: {prepared}")
     return lines
 

@@ -68,7 +68,8 @@ def test_csv_collection_feeds_one_target_per_head(dummy, tmp_path):
     csv = dummy / "art_folder" / "dummy_data" / "table" / "labels.csv"
     heads = [HeadConfig(name="material", label="material"), HeadConfig(name="era", label="era")]
     data = load_tfds("art_folder", heads, manual_dir=str(csv), tfds_dir=str(tmp_path / "tfds"))
-    assert data.classes == {"material": ["bronze", "marble", "terracotta"], "era": ["archaic", "classical", "hellenistic"]}
+    assert data.classes == {"material": ["bronze", "marble", "terracotta"],
+                            "era": ["archaic", "classical", "hellenistic"]}
     assert data.counts["train"] == {"material": [4, 5, 4], "era": [4, 4, 3]}
     batch = make_dataset(data.split("train"), heads, {"material": 3, "era": 3}, 16, 13)
     images, targets, weights = next(batch.as_numpy_iterator())

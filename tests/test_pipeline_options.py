@@ -40,7 +40,8 @@ def epoch_labels(ds, head="style"):
 
 def test_undersampling_gives_equal_counts_once_and_deterministically():
     labels = [0] * 30 + [1] * 10 + [2] * 5 + [-1] * 3
-    ds = make_dataset(labelled_data(labels), [HEAD], {"style": 3}, SIZE, 7, training=True, balance="undersample", seed=1)
+    ds = make_dataset(labelled_data(labels), [HEAD], {"style": 3}, SIZE, 7, training=True, balance="undersample",
+                      seed=1)
     first, second = epoch_labels(ds), epoch_labels(ds)
     assert np.bincount(first).tolist() == [5, 5, 5]  # every class cut to the smallest; unlabelled left out
     assert sorted(first) == sorted(second)

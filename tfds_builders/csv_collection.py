@@ -57,7 +57,8 @@ def pick_column(table: CsvTable, wanted: Optional[str], candidates: Sequence[str
     """`wanted` if given (error if absent), else the first header matching `candidates` (case-insensitive)."""
     if wanted:
         if wanted not in table.header:
-            raise ArtzooError(f"{what} column {wanted!r} not in {str(table.path)!r}; columns: {', '.join(table.header)}")
+            columns = ", ".join(table.header)
+            raise ArtzooError(f"{what} column {wanted!r} not in {str(table.path)!r}; columns: {columns}")
         return wanted
     lowered = {h.lower(): h for h in table.header}
     return next((lowered[c] for c in candidates if c in lowered), None)

@@ -71,14 +71,16 @@ WIKIART_CLASSES = {
 # (style folder, file stem, genre) per split; train genre counts landscape 5, portrait 3, cityscape 2,
 # still_life 1, so top-N and balancing have something to do.
 WIKIART_IMAGES = {
-    "train": [("Impressionism", "claude-monet_poplars", "landscape"), ("Impressionism", "claude-monet_haystacks", "landscape"),
+    "train": [("Impressionism", "claude-monet_poplars", "landscape"),
+              ("Impressionism", "claude-monet_haystacks", "landscape"),
               ("Realism", "ivan-shishkin_pines", "landscape"), ("Realism", "ivan-shishkin_rye", "landscape"),
               ("Baroque", "rembrandt_the-mill", "landscape"), ("Baroque", "rembrandt_self-portrait", "portrait"),
               ("Impressionism", "claude-monet_camille", "portrait"), ("Realism", "ilya-repin_tolstoy", "portrait"),
               ("Impressionism", "claude-monet_london", "cityscape"), ("Realism", "ilya-repin_street", "cityscape"),
               ("Baroque", "rembrandt_still-life-with-peacocks", "still_life")],
-    "val": [("Impressionism", "claude-monet_water-lilies", "landscape"), ("Realism", "ivan-shishkin_oaks", "landscape"),
-            ("Baroque", "rembrandt_night-watch-study", "portrait"), ("Impressionism", "claude-monet_rouen", "cityscape"),
+    "val": [("Impressionism", "claude-monet_water-lilies", "landscape"),
+            ("Realism", "ivan-shishkin_oaks", "landscape"), ("Baroque", "rembrandt_night-watch-study", "portrait"),
+            ("Impressionism", "claude-monet_rouen", "cityscape"),
             ("Realism", "ilya-repin_apples", "still_life")],
 }
 WIKIART_ARTISTS = {"claude-monet": "Claude_Monet", "rembrandt": "Rembrandt"}

@@ -52,12 +52,7 @@ def make_dataset(
     head = _balance_head(heads, balance_head) if training and balance != "none" else None
     if head and balance == "undersample":
         data = undersample(data, undersample_mask(head_labels(data, head), seed))
-
-    def decode(image_bytes, labels):
-        image = resize_image(decode_rgb(image_bytes), image_size, resize)
-        return tf.cast(tf.round(image), tf.uint8), labels
-
-    ds = data.map(decode, num_parallel_calls=AUTOTUNE)
+    ds = data.map(_decode_fn(image_size, resize), num_parallel_calls=AUTOTUNE)
     if cache:
         ds = ds.cache()
     if head and balance == "resample":
@@ -74,6 +69,14 @@ def make_dataset(
     if training and mixer is not None:
         ds = ds.map(mixer, num_parallel_calls=AUTOTUNE)
     return ds.prefetch(AUTOTUNE)
+
+
+def _decode_fn(image_size: int, resize: str):
+    def decode(image_bytes, labels):
+        image = resize_image(decode_rgb(image_bytes), image_size, resize)
+        return tf.cast(tf.round(image), tf.uint8), labels
+
+    return decode
 
 
 def _balance_head(heads: Sequence[HeadConfig], name: Optional[str]) -> str:
@@ -97,7 +100,9 @@ def _targets_fn(heads: Sequence[HeadConfig], num_classes: dict[str, int], class_
             if h.type == "softmax":
                 known = label >= 0
                 y[h.name] = tf.one_hot(tf.maximum(label, 0), num_classes[h.name])
-                w = tf.gather(weights[h.name], tf.maximum(label, 0)) if h.name in weights else tf.ones_like(label, tf.float32)
+                w = tf.ones_like(label, tf.float32)
+                if h.name in weights:
+                    w = tf.gather(weights[h.name], tf.maximum(label, 0))
                 sw[h.name] = tf.where(known, w, 0.0)
             else:
                 y[h.name] = tf.maximum(label, 0.0)

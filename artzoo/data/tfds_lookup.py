@@ -65,7 +65,8 @@ def prepared_dir(data_dir: str, name: str, config: str) -> Optional[Path]:
     root = Path(data_dir) / name / config
     if not root.is_dir():
         return None
-    versions = [v for v in root.iterdir() if (v / "dataset_info.json").is_file() and not v.name.startswith("incomplete")]
+    versions = [v for v in root.iterdir()
+                if (v / "dataset_info.json").is_file() and not v.name.startswith("incomplete")]
     return max(versions, key=lambda v: tuple(int(x) for x in v.name.split(".") if x.isdigit()), default=None)
 
 

@@ -82,7 +82,8 @@ def _datasets(cfg: RunConfig, data: LabeledData):
                   cache=cfg.data.cache, seed=cfg.train.seed)
     train_ds = make_dataset(
         data.split(cfg.data.train_split), heads, num_classes, training=True, shuffle_buffer=cfg.data.shuffle_buffer,
-        augmenter=build_augmenter(cfg.data.augment, cfg.train.seed), mixer=build_mixer(cfg.data.augment, cfg.train.seed),
+        augmenter=build_augmenter(cfg.data.augment, cfg.train.seed),
+        mixer=build_mixer(cfg.data.augment, cfg.train.seed),
         class_weights=weights, balance=cfg.data.balance, balance_head=cfg.data.balance_head, **common,
     )
     val_ds = make_dataset(data.split(cfg.data.val_split), heads, num_classes, **common)

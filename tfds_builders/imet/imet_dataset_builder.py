@@ -118,7 +118,8 @@ extracted folder imet-2019-fgvc6/ / imet-2020-fgvc7/). test/ and sample_submissi
                 else:
                     issues.append({"column": "attribute_ids", "value": attribute, "reason": "unknown attribute id"})
             if not any(labels.values()):
-                unlabelled.append((path, f"no known attribute id in {row.get('attribute_ids', '')!r} (train.csv line {line})"))
+                ids = row.get("attribute_ids", "")
+                unlabelled.append((path, f"no known attribute id in {ids!r} (train.csv line {line})"))
                 continue
             items.append(SourceItem(row["id"], path, {"id": row["id"], **labels}, issues, f"train.csv line {line}"))
         return items, unlabelled

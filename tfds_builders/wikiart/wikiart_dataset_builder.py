@@ -51,7 +51,8 @@ def wikiart_config(name: str) -> WikiartConfig:
     """Parses `<task>[_top<N>][_balanced]` into a config."""
     match = _NAME.match(name)
     if not match:
-        raise choice_error("wikiart config", name, [c.name for c in Builder.BUILDER_CONFIGS] + ["<task>_top<N>_balanced"])
+        allowed = [c.name for c in Builder.BUILDER_CONFIGS] + ["<task>_top<N>_balanced"]
+        raise choice_error("wikiart config", name, allowed)
     task, top, balanced = match.groups()
     what = f"top {top} {task} classes" if top else f"all {task} classes"
     return WikiartConfig(name=name, task=task, top_n=int(top or 0), balanced=bool(balanced),
@@ -69,7 +70,8 @@ class Builder(tfds.core.GeneratorBasedBuilder):
 
     VERSION = tfds.core.Version("1.0.0")
     RELEASE_NOTES = {"1.0.0": "ArtGAN CSV splits; cross-task labels; top-N balanced configs; validated images."}
-    BUILDER_CONFIGS = [wikiart_config(n) for n in ("genre", "style", "artist", "genre_balanced", "style_top13_balanced")]
+    BUILDER_CONFIGS = [wikiart_config(n)
+                       for n in ("genre", "style", "artist", "genre_balanced", "style_top13_balanced")]
     MANUAL_DOWNLOAD_INSTRUCTIONS = f"""\
 Download and extract into --manual-dir
   {IMAGES_URL}   (25.4 GB; gives wikiart/<Style>/<image>.jpg)
