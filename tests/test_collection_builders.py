@@ -163,3 +163,36 @@ def test_committed_dummy_data_is_what_the_generator_makes(tmp_path):
                 assert a.shape == b.shape and np.abs(a - b).max() <= 8, rel
             else:
                 assert old == new, rel
+
+
+def test_multi_label_groups_feed_sigmoid_heads_and_refuse_softmax(tmp_path):
+    from artzoo.config import HeadConfig
+    from artzoo.data.pipeline import make_dataset
+    from artzoo.data.sources import load_tfds
+
+    manual = str(BUILDERS / "imet" / "dummy_data")
+    heads = [HeadConfig(name="culture", label="culture", type="sigmoid"),
+             HeadConfig(name="tag", label="tag", type="sigmoid")]
+    data = load_tfds("imet", heads, manual_dir=manual, tfds_dir=str(tmp_path / "tfds"), config="2019")
+    every = {}
+    for split in data.splits:
+        batch = make_dataset(data.split(split), heads, {"culture": 3, "tag": 3}, 16, 16)
+        for _, y, w in batch.as_numpy_iterator():
+            every.setdefault("culture", []).append(y["culture"])
+            every.setdefault("w", []).append(w["culture"])
+    culture, weights = np.concatenate(every["culture"]), np.concatenate(every["w"])
+    rows = [r.split() for r in IMET_ROWS["2019"]]
+    assert culture.sum(axis=0).tolist() == [sum(str(c) in r for r in rows) for c in range(3)]
+    assert (weights == 0).sum() == sum(not any(int(i) < 3 for i in r) for r in rows)  # no culture: masked
+    with pytest.raises(ArtzooError, match="'culture' of dataset 'imet' is multi-label; head 'c' needs type: sigmoid"):
+        load_tfds("imet", [HeadConfig(name="c", label="culture")], manual_dir=manual,
+                  tfds_dir=str(tmp_path / "tfds"), config="2019")
+
+
+def test_a_csv_whose_files_are_all_missing_is_an_error_naming_the_manifest(tmp_path):
+    root = tmp_path / "ancient"
+    root.mkdir()
+    (root / "labels.csv").write_text("image,culture,medium,period\ngone/a.jpg,Greek,painting,early\n"
+                                     "gone/b.jpg,Roman,sculpture,late\n")
+    with pytest.raises(ArtzooError, match=r"split 'train' has no usable image \(2 files: 2 rejected.*quarantine_train"):
+        build("ancient_art", tmp_path, manual=root)

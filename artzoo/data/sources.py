@@ -76,6 +76,9 @@ def _feature_classes(features, head: HeadConfig, dataset: str) -> list[str]:
         raise choice_error(f"label feature for head {head.name!r} in dataset {dataset!r}:", head.label, allowed)
     feature = features[head.label]
     if isinstance(feature, tfds.features.Sequence):
+        if head.type == "softmax":
+            raise ArtzooError(f"feature {head.label!r} of dataset {dataset!r} is multi-label; head {head.name!r} "
+                              "needs type: sigmoid")
         feature = feature.feature
     if not isinstance(feature, tfds.features.ClassLabel):
         raise ArtzooError(f"feature {head.label!r} of dataset {dataset!r} is not a class label")
