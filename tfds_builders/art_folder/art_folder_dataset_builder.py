@@ -153,9 +153,12 @@ Point --manual-dir at either
 
     def _from_csv(self, root: epath.Path):
         cfg = self.builder_config
+        if not cfg.label_columns:
+            raise ArtzooError(f"art_folder config {cfg.name!r} reads {cfg.csv_file} but names no label column")
         table = read_csv(root / cfg.csv_file)
+        image = pick_column(table, cfg.image_column or None, IMAGE_COLUMN_NAMES, "image") or table.header[0]
         columns = [LabelColumn(feature, column) for feature, column in cfg.label_features.items()]
-        collection = csv_collection(table, cfg.image_column, columns, cfg.split_column or None)
+        collection = csv_collection(table, image, columns, cfg.split_column or None)
         return collection.items, collection.unlabelled, collection.classes
 
     def _from_folders(self, root: epath.Path):
