@@ -21,13 +21,19 @@ from artzoo.errors import ArtzooError, choice_error
 
 @dataclass(frozen=True)
 class AugmentConfig:
-    """Light augmentation applied to training batches only."""
+    """Augmentation applied to training batches only (Keras core preprocessing layers)."""
 
     flip: bool = True
     rotation: float = 0.05  # fraction of a full turn
     zoom: float = 0.1
     contrast: float = 0.1
     brightness: float = 0.0
+    rand_augment: bool = False  # keras.layers.RandAugment after the layers above
+    rand_augment_ops: int = 2
+    rand_augment_factor: float = 0.5  # strength of each op, 0..1
+    mix: Literal["none", "mixup", "cutmix"] = "none"  # mixes images and targets of every head within a batch
+    mixup_alpha: float = 0.2  # Beta(alpha, alpha) of MixUp's mixing weight
+    cutmix_alpha: float = 1.0  # Beta(alpha, alpha) of CutMix's kept area
 
 
 @dataclass(frozen=True)
@@ -37,11 +43,18 @@ class DataConfig:
     manual_dir: Optional[str] = None
     data_dir: Optional[str] = None  # a plain folder of class (or split/class) subfolders instead of TFDS
     tfds_dir: Optional[str] = None
+    label_columns: tuple[str, ...] = ()  # art_folder from a CSV: the columns that become labels (empty: all)
     image_size: int = 224
     batch_size: int = 32
     resize: Literal["squash", "crop", "pad"] = "squash"
     cache: bool = True
     shuffle_buffer: int = 2048
+    # Class balance of the training stream by one softmax head (balance_head, default the first):
+    # undersample = every class cut to the smallest class's count once (seeded); resample = every epoch
+    # draws each item a random number of times so that classes come out uniform in expectation.
+    # Per-head class weights are HeadConfig.class_weight.
+    balance: Literal["none", "undersample", "resample"] = "none"
+    balance_head: Optional[str] = None
     train_split: str = "train"
     val_split: str = "val"
     test_split: Optional[str] = "test"

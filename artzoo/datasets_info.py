@@ -2,47 +2,117 @@
 
 from __future__ import annotations
 
-from typing import Optional
+from pathlib import Path
+from typing import Optional, Sequence
 
-from artzoo.data.sources import prepare, tfds_builder
+import numpy as np
+
+from artzoo.data.tfds_lookup import prepare, prepared_configs, tfds_builder, tfds_data_dir
+
+MAX_CLASSES_SHOWN = 30
 
 
-def list_datasets() -> list[str]:
+def list_datasets(tfds_dir: Optional[str] = None) -> list[str]:
+    """One line per builder: name, first docstring line, configs, and configs prepared in `tfds_dir`."""
     import tfds_builders
 
-    return list(tfds_builders.BUILDERS)
+    tfds_builders.register_all()
+    data_dir = tfds_data_dir(tfds_dir)
+    lines = []
+    for name in tfds_builders.BUILDERS:
+        cls = tfds_builders.builder_module(name).Builder
+        doc = (cls.__doc__ or "").strip().splitlines()[0]
+        configs = ", ".join(cls.builder_configs) or "-"
+        prepared = ", ".join(prepared_configs(data_dir, name))
+        prepared = prepared or ("-" if cls.builder_configs else _flat(data_dir, name))
+        lines.append(f"{name:<13} {doc}\n{'':<13} configs: {configs}; prepared: {prepared}")
+    return lines
 
 
-def build_dataset(name: str, manual_dir: Optional[str], tfds_dir: Optional[str], config: Optional[str]) -> str:
-    builder = tfds_builder(name, tfds_dir, config)
+def _flat(data_dir: str, name: str) -> str:
+    """A builder without configs is prepared when `<data_dir>/<name>/<version>/dataset_info.json` exists."""
+    root = Path(data_dir) / name
+    found = root.is_dir() and any((v / "dataset_info.json").is_file() for v in root.iterdir())
+    return "yes" if found else "-"
+
+
+def build_dataset(
+    name: str,
+    manual_dir: Optional[str],
+    tfds_dir: Optional[str],
+    config: Optional[str],
+    label_columns: Optional[Sequence[str]] = None,
+) -> str:
+    builder = tfds_builder(name, tfds_dir, config, manual_dir=manual_dir, label_columns=label_columns)
     already = builder.is_prepared()
     prepare(builder, manual_dir)
     verb = "already prepared" if already else "prepared"
-    return f"{builder.info.full_name} {verb} in {builder.data_dir}\n" + _describe(builder)
+    return f"{builder.info.full_name} {verb} in {builder.data_dir}\n" + describe(builder)
 
 
 def dataset_info(name: str, manual_dir: Optional[str], tfds_dir: Optional[str], config: Optional[str]) -> str:
-    builder = tfds_builder(name, tfds_dir, config)
-    prepare(builder, manual_dir)
-    return f"{builder.info.full_name} in {builder.data_dir}\n" + _describe(builder)
+    """What a prepared dataset holds; for one not yet prepared, how to prepare it (nothing is built)."""
+    builder = tfds_builder(name, tfds_dir, config, manual_dir=manual_dir)
+    if not builder.is_prepared():
+        instructions = getattr(builder, "MANUAL_DOWNLOAD_INSTRUCTIONS", "") or ""
+        return (f"{builder.info.full_name} is not prepared in {tfds_data_dir(tfds_dir)}; build it with "
+                f"`artzoo datasets build {name} --manual-dir DIR`\n{instructions.rstrip()}")
+    return f"{builder.info.full_name} in {builder.data_dir}\n" + describe(builder)
 
 
-def _describe(builder) -> str:
-    import numpy as np
+def label_features(features) -> dict[str, tuple[list[str], bool]]:
+    """Label feature -> (class names, multi-label?) for ClassLabel and Sequence(ClassLabel) features."""
     import tensorflow_datasets as tfds
 
+    found = {}
+    for key, feature in features.items():
+        if isinstance(feature, tfds.features.ClassLabel):
+            found[key] = (list(feature.names), False)
+        elif isinstance(feature, tfds.features.Sequence) and isinstance(feature.feature, tfds.features.ClassLabel):
+            found[key] = (list(feature.feature.names), True)
+    return found
+
+
+def class_counts(builder, split: str) -> dict[str, tuple[np.ndarray, int]]:
+    """Per label feature: images per class and images without a label (-1, or no tag)."""
+    import tensorflow_datasets as tfds
+
+    labels = label_features(builder.info.features)
+    counts = {key: (np.zeros(len(names), dtype=np.int64), 0) for key, (names, _) in labels.items()}
+    ds = builder.as_dataset(split=split, decoders={"image": tfds.decode.SkipDecoding()}, shuffle_files=False)
+    ds = ds.map(lambda ex: {key: ex[key] for key in labels})
+    missing = dict.fromkeys(labels, 0)
+    for example in ds.as_numpy_iterator():
+        for key, (names, multi) in labels.items():
+            values = np.atleast_1d(example[key])
+            values = np.unique(values[values >= 0]) if multi else values[values >= 0]
+            if values.size:
+                counts[key][0][values] += 1
+            else:
+                missing[key] += 1
+    return {key: (counts[key][0], missing[key]) for key in labels}
+
+
+def describe(builder) -> str:
+    """Counts per split and class for every label feature, then the quarantine summary."""
+    labels = label_features(builder.info.features)
     lines = []
-    features = builder.info.features
-    class_features = [k for k, f in features.items() if isinstance(f, tfds.features.ClassLabel)]
     for split, info in builder.info.splits.items():
         lines.append(f"{split}: {info.num_examples} images")
-        ds = builder.as_dataset(split=split, decoders={"image": tfds.decode.SkipDecoding()})
-        for key in class_features:
-            names = features[key].names
-            labels = np.array([int(x) for x in ds.map(lambda ex: ex[key]).as_numpy_iterator()])
-            counts = np.bincount(labels[labels >= 0], minlength=len(names))
-            lines.append(f"  {key}: " + ", ".join(f"{n} {c}" for n, c in zip(names, counts)))
+        for key, (per_class, missing) in class_counts(builder, split).items():
+            names, multi = labels[key]
+            lines.append(f"  {key}{' (multi-label)' if multi else ''}: " + _class_line(names, per_class, missing))
     quarantine = (builder.info.metadata or {}).get("quarantine", {})
     for split, summary in quarantine.items():
         lines.append(f"quarantine {split}: " + ", ".join(f"{k} {v}" for k, v in summary.items()))
+    if quarantine:
+        lines.append(f"quarantined files and reasons: {builder.data_dir}/quarantine_<split>.json")
     return "\n".join(lines)
+
+
+def _class_line(names: list[str], per_class: np.ndarray, missing: int) -> str:
+    order = range(len(names)) if len(names) <= MAX_CLASSES_SHOWN else np.argsort(-per_class, kind="stable")
+    shown = [f"{names[i]} {int(per_class[i])}" for i in list(order)[:MAX_CLASSES_SHOWN]]
+    more = len(names) - len(shown)
+    text = ", ".join(shown) + (f", ... {more} more classes" if more > 0 else "")
+    return text + (f"; no label {missing}" if missing else "")

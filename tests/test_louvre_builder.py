@@ -37,7 +37,7 @@ def test_plain_layout_builds_validated_splits(plain_layout, tmp_path):
     assert splits["val"].num_examples == 4
     quarantine = builder.info.metadata["quarantine"]
     assert quarantine["train"] == {"total": 10, "kept": 8, "normalised": 0, "rejected": 1, "duplicates": 0,
-                                   "unlabelled": 1}
+                                   "unlabelled": 1, "excluded": 0, "label_issues": 0}
     assert quarantine["test"]["duplicates"] == 4 and quarantine["test"]["kept"] == 1
     manifest = json.loads((tmp_path / "tfds" / "louvre_genre" / "1.0.0" / "quarantine_train.json").read_text())
     reasons = {item["file"].rsplit("/", 1)[-1]: item["reason"] for item in manifest["rejected"] + manifest["unlabelled"]}

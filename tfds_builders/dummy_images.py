@@ -1,4 +1,6 @@
-"""Makes the tiny dummy_data images the builder tests run on (deterministic, a few hundred bytes each).
+"""Makes the tiny dummy_data the builder tests run on, in each real collection's own layout
+(deterministic, a few hundred bytes per image). Each layout also holds the faults real collections have:
+a file named in a CSV but missing, an unknown label, a row without any label, a text file posing as a JPEG.
 
     python -m tfds_builders.dummy_images   # rewrites every builder's dummy_data/
 """
@@ -6,21 +8,33 @@
 from __future__ import annotations
 
 import io
+import shutil
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
+NOT_AN_IMAGE = b"<html>404 Not Found</html>\n"
+
+
+def _pixels(seed: int, size: tuple[int, int]) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    w, h = size
+    base = rng.integers(0, 256, size=3)
+    grad = np.linspace(0, 120, w)[None, :, None]
+    return ((base[None, None, :] + grad + rng.integers(0, 30, size=(h, w, 3))) % 256).astype(np.uint8)
+
 
 def tiny_jpeg(seed: int, size: tuple[int, int] = (24, 20)) -> bytes:
     """A small, distinct RGB JPEG (a colour gradient plus noise keyed by `seed`)."""
-    rng = np.random.default_rng(seed)
-    h, w = size[1], size[0]
-    base = rng.integers(0, 256, size=3)
-    grad = np.linspace(0, 120, w)[None, :, None]
-    pixels = (base[None, None, :] + grad + rng.integers(0, 30, size=(h, w, 3))) % 256
     out = io.BytesIO()
-    Image.fromarray(pixels.astype(np.uint8), "RGB").save(out, format="JPEG", quality=80)
+    Image.fromarray(_pixels(seed, size), "RGB").save(out, format="JPEG", quality=80)
+    return out.getvalue()
+
+
+def tiny_png(seed: int, size: tuple[int, int] = (24, 20)) -> bytes:
+    out = io.BytesIO()
+    Image.fromarray(_pixels(seed, size), "RGB").save(out, format="PNG")
     return out.getvalue()
 
 
@@ -36,6 +50,11 @@ def write_class_folders(root: Path, counts: dict[str, dict[str, int]], seed: int
     return seed
 
 
+def _write(path: Path, data: bytes | str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data if isinstance(data, bytes) else data.encode())
+
+
 def make_louvre_genre(dummy: Path) -> None:
     classes = ("Genre", "Landscape", "Naturmort", "Portrait")
     seed = write_class_folders(dummy / "painting_image_data", {"train": dict.fromkeys(classes, 2),
@@ -43,13 +62,140 @@ def make_louvre_genre(dummy: Path) -> None:
     write_class_folders(dummy / "painting_image_test", {"test_standardized": dict.fromkeys(classes, 1)}, seed)
 
 
-MAKERS = {"louvre_genre": make_louvre_genre}
+# WikiArt (ArtGAN): images under style folders; per task a class list and headerless train/val CSVs.
+WIKIART_CLASSES = {
+    "genre": ("cityscape", "landscape", "portrait", "still_life"),
+    "style": ("Baroque", "Impressionism", "Realism"),
+    "artist": ("Claude_Monet", "Rembrandt"),
+}
+# (style folder, file stem, genre) per split; train genre counts landscape 5, portrait 3, cityscape 2,
+# still_life 1, so top-N and balancing have something to do.
+WIKIART_IMAGES = {
+    "train": [("Impressionism", "claude-monet_poplars", "landscape"),
+              ("Impressionism", "claude-monet_haystacks", "landscape"),
+              ("Realism", "ivan-shishkin_pines", "landscape"), ("Realism", "ivan-shishkin_rye", "landscape"),
+              ("Baroque", "rembrandt_the-mill", "landscape"), ("Baroque", "rembrandt_self-portrait", "portrait"),
+              ("Impressionism", "claude-monet_camille", "portrait"), ("Realism", "ilya-repin_tolstoy", "portrait"),
+              ("Impressionism", "claude-monet_london", "cityscape"), ("Realism", "ilya-repin_street", "cityscape"),
+              ("Baroque", "rembrandt_still-life-with-peacocks", "still_life")],
+    "val": [("Impressionism", "claude-monet_water-lilies", "landscape"),
+            ("Realism", "ivan-shishkin_oaks", "landscape"), ("Baroque", "rembrandt_night-watch-study", "portrait"),
+            ("Impressionism", "claude-monet_rouen", "cityscape"),
+            ("Realism", "ilya-repin_apples", "still_life")],
+}
+WIKIART_ARTISTS = {"claude-monet": "Claude_Monet", "rembrandt": "Rembrandt"}
+
+
+def make_wikiart(dummy: Path, seed: int = 100) -> None:
+    rows = {task: {"train": [], "val": []} for task in WIKIART_CLASSES}
+    for split, images in WIKIART_IMAGES.items():
+        for style, stem, genre in images:
+            rel = f"{style}/{stem}.jpg"
+            _write(dummy / "wikiart" / rel, tiny_jpeg(seed))
+            seed += 1
+            rows["genre"][split].append(f"{rel},{WIKIART_CLASSES['genre'].index(genre)}")
+            rows["style"][split].append(f"{rel},{WIKIART_CLASSES['style'].index(style)}")
+            artist = WIKIART_ARTISTS.get(stem.split("_")[0])
+            if artist:  # Realism painters are not among the artist task's classes: artist label -1
+                rows["artist"][split].append(f"{rel},{WIKIART_CLASSES['artist'].index(artist)}")
+    rows["genre"]["train"].append("Realism/ilya-repin_lost-painting.jpg,2")  # named in the CSV, file missing
+    rows["genre"]["train"].append("Realism/ivan-shishkin_rain.jpg,9")  # index outside genre_class.txt
+    _write(dummy / "wikiart" / "Realism" / "ivan-shishkin_rain.jpg", tiny_jpeg(seed))
+    for task, names in WIKIART_CLASSES.items():
+        _write(dummy / "wikiart_csv" / f"{task}_class.txt", "".join(f"{i} {n}\n" for i, n in enumerate(names)))
+        for split, lines in rows[task].items():
+            _write(dummy / "wikiart_csv" / f"{task}_{split}.csv", "".join(f"{line}\n" for line in lines))
+
+
+# iMet (Kaggle): train/<id>.png, train.csv (id, space-separated attribute ids), labels.csv (group::name).
+IMET_LABELS = {
+    "2019": ["culture::american", "culture::french", "culture::japan", "tag::flowers", "tag::men", "tag::women"],
+    "2020": ["country::france", "country::japan", "culture::french", "dimension::large", "dimension::small",
+             "medium::oil on canvas", "medium::woodblock print", "tags::landscapes", "tags::women"],
+}
+IMET_ROWS = {
+    "2019": ["0 4", "1 3", "2 5", "2 3 5", "0 4 5", "1", "4", "2 3", "0 5", "1 4 99"],
+    "2020": ["0 2 3 5 7", "1 4 6 8", "1 6 7", "0 2 5 8", "0 3 5", "1 4 6", "7", "0 2 3 5 8", "1 6 8", "0 5 7 99"],
+}
+IMET_FOLDERS = {"2019": "imet-2019-fgvc6", "2020": "imet-2020-fgvc7"}
+
+
+def make_imet(dummy: Path, seed: int = 200) -> None:
+    for year, folder in IMET_FOLDERS.items():
+        base = dummy / folder
+        labels = "".join(f"{i},{name}\n" for i, name in enumerate(IMET_LABELS[year]))
+        _write(base / "labels.csv", "attribute_id,attribute_name\n" + labels)
+        lines = ["id,attribute_ids"]
+        for i, ids in enumerate(IMET_ROWS[year]):
+            image_id = f"{year}{i:04d}a1b2c3"
+            _write(base / "train" / f"{image_id}.png", tiny_png(seed))
+            seed += 1
+            lines.append(f"{image_id},{ids}")
+        lines.append(f"{year}missing0000,0")  # named in train.csv, no image
+        lines.append(f"{year}unknown0000,98 99")  # no known attribute
+        _write(base / "train" / f"{year}unknown0000.png", tiny_png(seed))
+        seed += 1
+        _write(base / "train.csv", "\n".join(lines) + "\n")
+
+
+# Ancient art: labels.csv (image, culture, medium, period, split) with the messiness of hand-made labels.
+ANCIENT_ROWS = [
+    ("Greek", "sculpture", "early", "train"), (" greek ", "Painting", "Middle", "train"),
+    ("GREEK", "architecture", "late", "train"), ("Roman", "sculpture", "late", "train"),
+    ("roman", "architecture", "middle", "train"), ("Roman ", "painting", "", "train"),
+    ("Egyptian", "sculpture", "early", "train"), ("egyptian", "painting", "early", "train"),
+    ("Etruscan", "sculpture", "middle", "train"),  # culture unknown to the config: -1, listed
+    ("Greek", "sculpture", "middle", "val"), ("Roman", "architecture", "early", "val"),
+    ("Egyptian", "architecture", "late", "val"), ("Greek", "painting", "late", "test"),
+    ("Egyptian", "sculpture", "middle", "test"),
+]
+
+
+def make_ancient_art(dummy: Path, seed: int = 300) -> None:
+    lines = ["image,culture,medium,period,split"]
+    for i, (culture, medium, period, split) in enumerate(ANCIENT_ROWS):
+        name = f"images/{culture.strip().lower()}_{medium.lower()}_{i}.jpg"
+        _write(dummy / name, tiny_jpeg(seed))
+        seed += 1
+        lines.append(f"{name},{culture},{medium},{period},{split}")
+    lines.append("images/greek_vase_lost.jpg,Greek,painting,late,train")  # file missing
+    lines.append("images/unlabelled_0.jpg,,,,train")  # no label at all
+    _write(dummy / "images" / "unlabelled_0.jpg", tiny_jpeg(seed))
+    _write(dummy / "labels.csv", "\n".join(lines) + "\n")
+
+
+def make_art_folder(dummy: Path, seed: int = 400) -> None:
+    """classes/: a split-less class-folder tree (7:2:1 by the shared rule); table/: a CSV with two label
+    columns and no split column."""
+    seed = write_class_folders(dummy, {"classes": dict.fromkeys(("Bust", "Relief", "Statue"), 10)}, seed)
+    _write(dummy / "classes" / "Relief" / "relief_broken.jpg", NOT_AN_IMAGE)
+    lines = ["image,material,era"]
+    materials = ("bronze", "marble", "terracotta")
+    eras = ("archaic", "classical", "hellenistic", "")
+    for i in range(18):
+        name = f"images/object_{i:02d}.jpg"
+        _write(dummy / "table" / name, tiny_jpeg(seed))
+        seed += 1
+        lines.append(f"{name},{materials[i % 3]},{eras[i % 4]}")
+    lines.append("images/object_lost.jpg,marble,classical")  # file missing
+    lines.append("images/object_99.jpg,,")  # no label at all
+    _write(dummy / "table" / "images" / "object_99.jpg", tiny_jpeg(seed))
+    _write(dummy / "table" / "labels.csv", "\n".join(lines) + "\n")
+
+
+MAKERS = {"louvre_genre": make_louvre_genre, "wikiart": make_wikiart, "imet": make_imet,
+          "ancient_art": make_ancient_art, "art_folder": make_art_folder}
+
+
+def make_all(builders_dir: Path) -> None:
+    for name, make in MAKERS.items():
+        dummy = builders_dir / name / "dummy_data"
+        shutil.rmtree(dummy, ignore_errors=True)
+        make(dummy)
 
 
 def main() -> None:
-    here = Path(__file__).parent
-    for name, make in MAKERS.items():
-        make(here / name / "dummy_data")
+    make_all(Path(__file__).parent)
 
 
 if __name__ == "__main__":

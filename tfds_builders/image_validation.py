@@ -4,6 +4,8 @@ Used inside every builder's `_generate_examples` (TFDS `Image` features store th
 without checking them). Handles, by content rather than file name: JPEG/PNG/WEBP/GIF/TIFF/BMP, EXIF
 orientation, CMYK / grayscale / palette / 16-bit modes, alpha (composited on white), animations (first
 frame), and a decompression-bomb guard read from the header before any pixel is decoded.
+
+Thread-safe: nothing here changes Pillow's global settings, so builders may validate in a thread pool.
 """
 
 from __future__ import annotations
@@ -14,11 +16,19 @@ import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
-from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 DEFAULT_MAX_PIXELS = 40_000_000  # about 6300 x 6300; bigger art scans should be downsized first
 JPEG_QUALITY = 95
 _SIXTEEN_BIT_MODES = ("I;16", "I;16B", "I;16L", "I;16N", "I", "F")
+_ALPHA_MODES = ("RGBA", "LA", "PA", "RGBa", "La")
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+_PNG_RGB8 = (8, 2)  # IHDR bit depth 8, colour type 2 (truecolour, no alpha)
+
+# Our own pixel limit (which names the limit in its reason) is checked right after the header is read;
+# Pillow's warning for images between its limit and twice that would only duplicate it. Images over twice
+# Pillow's limit make Pillow raise, which is turned into the same rejection below.
+warnings.filterwarnings("ignore", category=Image.DecompressionBombWarning)
 
 
 class RejectedImage(Exception):
@@ -27,7 +37,7 @@ class RejectedImage(Exception):
 
 @dataclass
 class CleanImage:
-    """A validated image: JPEG bytes ready for a TFDS `Image` feature, plus what was done to it."""
+    """A validated image: JPEG or PNG bytes ready for a TFDS `Image` feature, plus what was done to it."""
 
     data: bytes
     width: int
@@ -35,6 +45,10 @@ class CleanImage:
     sha256: str  # of the original bytes, for duplicate detection
     source_format: str
     fixes: list[str] = field(default_factory=list)
+
+    @property
+    def encoding(self) -> str:
+        return "png" if self.data.startswith(_PNG_SIGNATURE) else "jpeg"
 
 
 def content_hash(raw: bytes) -> str:
@@ -44,12 +58,12 @@ def content_hash(raw: bytes) -> str:
 def clean_image(raw: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> CleanImage:
     """Validates and normalises encoded image bytes.
 
-    Returns the original bytes when they already are a baseline RGB JPEG needing no fix, otherwise a
-    re-encoded JPEG (quality 95). Raises `RejectedImage` with a one-line reason otherwise.
+    Returns the original bytes when they already are an 8-bit RGB JPEG or PNG needing no fix (a PNG stays
+    lossless), otherwise a re-encoded JPEG (quality 95). Raises `RejectedImage` with a one-line reason.
     """
     if not raw:
         raise RejectedImage("empty file (0 bytes)")
-    image = _open(raw)
+    image = _open(raw, max_pixels)
     source_format = image.format or "unknown"
     width, height = image.size
     if width * height > max_pixels:
@@ -60,8 +74,10 @@ def clean_image(raw: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> CleanImage:
     if getattr(image, "n_frames", 1) > 1:
         fixes.append(f"first frame of {image.n_frames}")
     _load_pixels(image)
-    if source_format != "JPEG":
+    if source_format not in ("JPEG", "PNG"):
         fixes.append(f"{source_format} content")
+    elif source_format == "PNG" and _png_depth_and_colour(raw) != _PNG_RGB8 and image.mode == "RGB":
+        fixes.append("16-bit RGB reduced to 8-bit")
     if _has_orientation(image):
         image = ImageOps.exif_transpose(image)
         fixes.append("EXIF orientation applied")
@@ -73,17 +89,11 @@ def clean_image(raw: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> CleanImage:
     return CleanImage(out.getvalue(), image.width, image.height, content_hash(raw), source_format, fixes)
 
 
-def _open(raw: bytes) -> Image.Image:
+def _open(raw: bytes, max_pixels: int) -> Image.Image:
     try:
-        with warnings.catch_warnings():
-            # PIL's own bomb check is replaced by ours (which names the limit); silence its warning.
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            saved = Image.MAX_IMAGE_PIXELS
-            Image.MAX_IMAGE_PIXELS = None
-            try:
-                return Image.open(io.BytesIO(raw))
-            finally:
-                Image.MAX_IMAGE_PIXELS = saved
+        return Image.open(io.BytesIO(raw))
+    except Image.DecompressionBombError as err:
+        raise RejectedImage(f"pixel count exceeds the limit of {max_pixels} ({err})") from None
     except UnidentifiedImageError:
         head = raw[:16]
         kind = "text" if all(32 <= b < 127 or b in (9, 10, 13) for b in head) else "binary"
@@ -93,14 +103,18 @@ def _open(raw: bytes) -> Image.Image:
 
 
 def _load_pixels(image: Image.Image) -> None:
-    saved = ImageFile.LOAD_TRUNCATED_IMAGES
-    ImageFile.LOAD_TRUNCATED_IMAGES = False
+    # Relies on Pillow's default ImageFile.LOAD_TRUNCATED_IMAGES = False, so truncated data raises here.
     try:
         image.load()
     except Exception as err:  # noqa: BLE001
         raise RejectedImage(f"truncated or corrupt {image.format or 'image'} data: {err}") from None
-    finally:
-        ImageFile.LOAD_TRUNCATED_IMAGES = saved
+
+
+def _png_depth_and_colour(raw: bytes) -> tuple[int, int]:
+    """Bit depth and colour type from the PNG IHDR chunk (Pillow opens 16-bit RGB as 8-bit "RGB")."""
+    if not raw.startswith(_PNG_SIGNATURE) or len(raw) < 26:
+        return (0, 0)
+    return (raw[24], raw[25])
 
 
 def _has_orientation(image: Image.Image) -> bool:
@@ -115,17 +129,19 @@ def _to_rgb(image: Image.Image, fixes: list[str]) -> Image.Image:
     if mode in _SIXTEEN_BIT_MODES:
         array = np.asarray(image, dtype=np.float64)
         scale = 255.0 / 65535.0 if mode != "F" else 255.0 / max(float(array.max()), 1e-12)
-        array = np.clip(array * scale, 0, 255).astype(np.uint8)
+        array = np.clip(np.round(array * scale), 0, 255).astype(np.uint8)
         fixes.append(f"{mode} (high bit depth) scaled to 8-bit")
         return Image.fromarray(array, mode="L").convert("RGB")
-    if mode == "P":
+    if mode == "P" or (mode in ("RGB", "L") and image.info.get("transparency") is not None):
         image = image.convert("RGBA")
+        fixes.append(f"{mode} with palette or transparency converted")
         mode = "RGBA"
-        fixes.append("palette converted")
-    if mode in ("RGBA", "LA", "PA", "RGBa", "La"):
+    if mode in _ALPHA_MODES:
         rgba = image.convert("RGBA")
         if rgba.getchannel("A").getextrema() != (255, 255):
             fixes.append("alpha composited on white")
+        else:
+            fixes.append("opaque alpha channel dropped")
         background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
         return Image.alpha_composite(background, rgba).convert("RGB")
     if mode != "RGB":

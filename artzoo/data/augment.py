@@ -10,7 +10,11 @@ from artzoo.config import AugmentConfig
 
 
 def build_augmenter(cfg: AugmentConfig, seed: int) -> Optional[keras.Sequential]:
-    """A Sequential of random layers for pixels in [0, 255], or None when every option is off."""
+    """A Sequential of random layers for pixels in [0, 255], or None when every option is off.
+
+    Geometric and photometric layers first, then RandAugment (which picks `rand_augment_ops` of its
+    operations per batch). MixUp / CutMix are not here: they change the targets too (`artzoo.data.mixing`).
+    """
     layers = []
     if cfg.flip:
         layers.append(keras.layers.RandomFlip("horizontal", seed=seed))
@@ -22,4 +26,7 @@ def build_augmenter(cfg: AugmentConfig, seed: int) -> Optional[keras.Sequential]
         layers.append(keras.layers.RandomContrast(cfg.contrast, value_range=(0, 255), seed=seed + 3))
     if cfg.brightness:
         layers.append(keras.layers.RandomBrightness(cfg.brightness, value_range=(0, 255), seed=seed + 4))
+    if cfg.rand_augment:
+        layers.append(keras.layers.RandAugment(value_range=(0, 255), num_ops=cfg.rand_augment_ops,
+                                               factor=cfg.rand_augment_factor, seed=seed + 5))
     return keras.Sequential(layers, name="augment") if layers else None

@@ -1,9 +1,12 @@
-"""Class weights from label counts, applied per head as sample weights (Keras's class_weight only works
-for single-output models)."""
+"""Class balance: class weights from label counts (applied per head as sample weights; Keras's
+class_weight only works for single-output models), undersampling and per-epoch resampling of tf.data."""
 
 from __future__ import annotations
 
 import numpy as np
+import tensorflow as tf
+
+from artzoo.errors import choice_error
 
 
 def class_weights(counts: list[int] | np.ndarray, method: str = "balanced", beta: float = 0.999) -> np.ndarray:
@@ -23,6 +26,81 @@ def class_weights(counts: list[int] | np.ndarray, method: str = "balanced", beta
     elif method == "effective":
         weights = (1.0 - beta) / (1.0 - np.power(beta, safe))
     else:
-        raise ValueError(f"unknown class weight method {method!r}")
+        raise choice_error("class weight method", method, ("none", "balanced", "effective"))
     weights *= counts.sum() / max(float((weights * counts).sum()), 1e-12)
     return weights.astype(np.float32)
+
+
+BALANCES = ("none", "undersample", "resample")
+
+
+def head_labels(data: tf.data.Dataset, head: str) -> np.ndarray:
+    """Every item's class index for `head` (MISSING = -1 where unknown), in the dataset's order."""
+    labels = data.map(lambda _, y: y[head], num_parallel_calls=tf.data.AUTOTUNE).batch(4096)
+    return np.concatenate([np.asarray(b).reshape(-1) for b in labels.as_numpy_iterator()] or [np.zeros(0, np.int64)])
+
+
+def undersample_mask(labels: np.ndarray, seed: int) -> np.ndarray:
+    """Keeps, per class present, as many items as the smallest class has, chosen with `seed`.
+
+    Items without a label for the balancing head are left out (they belong to no class to balance).
+    """
+    present = [c for c in np.unique(labels) if c >= 0]
+    keep = np.zeros(len(labels), dtype=bool)
+    if not present:
+        return keep
+    quota = min(int((labels == c).sum()) for c in present)
+    rng = np.random.default_rng(seed)
+    for c in present:
+        keep[rng.choice(np.flatnonzero(labels == c), quota, replace=False)] = True
+    return keep
+
+
+def undersample(data: tf.data.Dataset, keep: np.ndarray) -> tf.data.Dataset:
+    """The items of `data` where `keep` is True (same order), e.g. from `undersample_mask`."""
+    table = tf.constant(keep)
+    return data.enumerate().filter(lambda i, _: tf.gather(table, i)).map(lambda _, item: item)
+
+
+def resample_rates(counts: list[int] | np.ndarray) -> np.ndarray:
+    """Expected copies per epoch of an item of each class so that classes come out uniform.
+
+    With n labelled items over k non-empty classes, an item of class c is drawn n / (k * n_c) times on
+    average: majority classes below once (random undersampling), minority classes more (oversampling);
+    the epoch keeps about n items.
+    """
+    counts = np.asarray(counts, dtype=np.float64)
+    present = counts > 0
+    rates = np.zeros_like(counts, dtype=np.float32)
+    rates[present] = counts.sum() / (present.sum() * counts[present])
+    return rates
+
+
+def resample(ds: tf.data.Dataset, label_of, rates: np.ndarray, seed: int) -> tf.data.Dataset:
+    """Repeats each item floor(r) or floor(r) + 1 times (r its class's rate, the extra copy with
+    probability frac(r)), drawn anew every epoch; items without a label (label < 0) are not drawn.
+
+    Put it after `cache()` and before `shuffle()`: the cache is then filled in one pass and copies of
+    an item are spread by the shuffle.
+    """
+    rate_table = tf.constant(rates, dtype=tf.float32)
+    draws = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True)
+
+    def copies(item, draw):
+        label = tf.cast(label_of(item), tf.int32)
+        rate = tf.where(label >= 0, tf.gather(rate_table, tf.maximum(label, 0)), 0.0)
+        uniform = tf.cast(draw % (1 << 24), tf.float32) / float(1 << 24)
+        n = tf.floor(rate) + tf.cast(uniform < rate - tf.floor(rate), tf.float32)
+        return tf.data.Dataset.from_tensors(item).repeat(tf.cast(n, tf.int64))
+
+    return tf.data.Dataset.zip((ds, draws)).flat_map(copies)
+
+
+def balanced_epoch_size(counts: list[int], total: int, balance: str) -> int:
+    """Items per training epoch after balancing (for learning-rate schedules): `total` when not balanced."""
+    present = [c for c in counts if c > 0]
+    if balance == "undersample" and present:
+        return min(present) * len(present)
+    if balance == "resample":
+        return int(sum(counts))
+    return total

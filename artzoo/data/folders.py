@@ -8,7 +8,6 @@ with its reason), never silently dropped.
 
 from __future__ import annotations
 
-import zlib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,8 +15,7 @@ from pathlib import Path
 from artzoo.errors import ArtzooError
 from tfds_builders.class_folders import SPLIT_ALIASES, is_hidden
 from tfds_builders.image_validation import RejectedImage, clean_image, content_hash
-
-SPLIT_FRACTIONS = (("train", 0.7), ("val", 0.2), ("test", 0.1))
+from tfds_builders.stratified_split import stratified_split
 
 
 @dataclass
@@ -65,10 +63,15 @@ def scan_folder(
             )
     else:
         classes = found
+    if "all" in raw and make_split:
+        # Split the file list, then validate: the same rule as the builders, so a folder and its art_folder
+        # dataset agree on which file is in which split.
+        raw = stratified_split(raw["all"], stratum=lambda f: f[1], name=lambda f: Path(f[0]).name)
     quarantined: list[dict] = []
-    validated = {s: _validate(files, max_pixels, quarantined) for s, files in raw.items()}
-    splits = _split_stratified(validated["all"]) if "all" in validated and make_split else validated
-    return FolderSplits(splits=splits, classes=list(classes), quarantined=quarantined)
+    seen: dict[str, str] = {}  # shared across splits, train first: a repeat is dropped from val/test
+    order = [s for s in ("train", "val", "test", "all") if s in raw]
+    splits = {s: _validate(raw[s], max_pixels, quarantined, seen) for s in order}
+    return FolderSplits(splits={s: v for s, v in splits.items() if v}, classes=list(classes), quarantined=quarantined)
 
 
 def _class_files(split_dir: Path) -> list[tuple[str, str]]:
@@ -79,7 +82,9 @@ def _class_files(split_dir: Path) -> list[tuple[str, str]]:
     return files
 
 
-def _validate(files: list[tuple[str, str]], max_pixels: int, quarantined: list[dict]) -> list[FolderImage]:
+def _validate(
+    files: list[tuple[str, str]], max_pixels: int, quarantined: list[dict], seen: dict[str, str]
+) -> list[FolderImage]:
     def check(item):
         path, label = item
         try:
@@ -89,7 +94,7 @@ def _validate(files: list[tuple[str, str]], max_pixels: int, quarantined: list[d
             return None, {"file": path, "reason": str(err)}, None
         return FolderImage(path, label, image.data if image.fixes else b""), None, content_hash(raw)
 
-    kept, seen = [], {}
+    kept = []
     with ThreadPoolExecutor(max_workers=4) as pool:
         for image, problem, digest in pool.map(check, files):
             if problem:
@@ -100,20 +105,3 @@ def _validate(files: list[tuple[str, str]], max_pixels: int, quarantined: list[d
                 seen[digest] = image.path
                 kept.append(image)
     return kept
-
-
-def _split_stratified(images: list[FolderImage]) -> dict[str, list[FolderImage]]:
-    """7:2:1 per class, ordered by a hash of the file name so the split is stable across machines."""
-    splits: dict[str, list[FolderImage]] = {name: [] for name, _ in SPLIT_FRACTIONS}
-    by_class: dict[str, list[FolderImage]] = {}
-    for image in images:
-        by_class.setdefault(image.label, []).append(image)
-    for members in by_class.values():
-        members.sort(key=lambda im: (zlib.crc32(Path(im.path).name.encode()), im.path))
-        n = len(members)
-        n_train = round(n * 0.7)
-        n_val = round(n * 0.2)
-        splits["train"] += members[:n_train]
-        splits["val"] += members[n_train:n_train + n_val]
-        splits["test"] += members[n_train + n_val:]
-    return {name: items for name, items in splits.items() if items}

@@ -1,7 +1,10 @@
-"""tf.data input pipelines: decode -> resize -> cache -> shuffle -> batch -> augment -> prefetch.
+"""tf.data input pipelines:
+[undersample] -> decode -> resize -> cache -> [resample] -> shuffle -> batch -> targets -> augment -> [mix] -> prefetch.
 
 Decoded, resized images are cached as uint8 (a quarter of float32's memory) so later epochs skip the
 JPEG decoder; augmentation runs after the cache, on whole batches, so every epoch sees new variants.
+Undersampling picks its subset once, before decoding (nothing decoded in vain); resampling draws anew
+every epoch from the cache.
 """
 
 from __future__ import annotations
@@ -12,7 +15,9 @@ import numpy as np
 import tensorflow as tf
 
 from artzoo.config import HeadConfig
+from artzoo.data.balance import BALANCES, head_labels, resample, resample_rates, undersample, undersample_mask
 from artzoo.data.resize import decode_rgb, resize_image
+from artzoo.errors import ArtzooError, choice_error
 
 AUTOTUNE = tf.data.AUTOTUNE
 
@@ -27,27 +32,65 @@ def make_dataset(
     resize: str = "squash",
     training: bool = False,
     augmenter=None,
+    mixer=None,
     cache: bool = True,
     shuffle_buffer: int = 2048,
     seed: int = 0,
     class_weights: Optional[dict[str, np.ndarray]] = None,
+    balance: str = "none",
+    balance_head: Optional[str] = None,
 ) -> tf.data.Dataset:
     """Batches of `(image, {head: target}, {head: sample_weight})` ready for `model.fit`.
 
-    Targets are one-hot for softmax heads (so label smoothing works) and multi-hot for sigmoid heads. The
-    sample weight of a head is its class weight, or 0 where the item's label for that head is missing.
+    Targets are one-hot for softmax heads (so label smoothing and MixUp work) and multi-hot for sigmoid
+    heads. The sample weight of a head is its class weight, or 0 where the item's label for that head is
+    missing. `balance` ("undersample" / "resample", training only) balances the classes of `balance_head`
+    (default: the first softmax head); `mixer` (MixUp / CutMix, training only) mixes images and targets.
     """
+    if balance not in BALANCES:
+        raise choice_error("data.balance", balance, BALANCES)
+    head = _balance_head(heads, balance_head) if training and balance != "none" else None
+    if head and balance == "undersample":
+        data = undersample(data, undersample_mask(head_labels(data, head), seed))
+    ds = data.map(_decode_fn(image_size, resize), num_parallel_calls=AUTOTUNE)
+    if cache:
+        ds = ds.cache()
+    if head and balance == "resample":
+        labels = head_labels(data, head)
+        counts = np.bincount(labels[labels >= 0], minlength=num_classes[head])
+        ds = resample(ds, lambda item: item[1][head], resample_rates(counts), seed)
+    if training:
+        ds = ds.shuffle(shuffle_buffer, seed=seed, reshuffle_each_iteration=True)
+    ds = ds.batch(batch_size, num_parallel_calls=AUTOTUNE)
+    ds = ds.map(_targets_fn(heads, num_classes, class_weights), num_parallel_calls=AUTOTUNE)
+    if training and augmenter is not None:
+        ds = ds.map(lambda x, y, w: (tf.clip_by_value(augmenter(x, training=True), 0.0, 255.0), y, w),
+                    num_parallel_calls=AUTOTUNE)
+    if training and mixer is not None:
+        ds = ds.map(mixer, num_parallel_calls=AUTOTUNE)
+    return ds.prefetch(AUTOTUNE)
 
+
+def _decode_fn(image_size: int, resize: str):
     def decode(image_bytes, labels):
         image = resize_image(decode_rgb(image_bytes), image_size, resize)
         return tf.cast(image, tf.uint8), labels
 
-    ds = data.map(decode, num_parallel_calls=AUTOTUNE)
-    if cache:
-        ds = ds.cache()
-    if training:
-        ds = ds.shuffle(shuffle_buffer, seed=seed, reshuffle_each_iteration=True)
-    ds = ds.batch(batch_size, num_parallel_calls=AUTOTUNE)
+    return decode
+
+
+def _balance_head(heads: Sequence[HeadConfig], name: Optional[str]) -> str:
+    softmax = [h.name for h in heads if h.type == "softmax"]
+    if name is None:
+        if not softmax:
+            raise ArtzooError("data.balance needs a softmax head to balance; every head here is sigmoid")
+        return softmax[0]
+    if name not in softmax:
+        raise choice_error("data.balance_head", name, softmax)
+    return name
+
+
+def _targets_fn(heads: Sequence[HeadConfig], num_classes: dict[str, int], class_weights):
     weights = {h.name: tf.constant(class_weights[h.name]) for h in heads if class_weights and h.name in class_weights}
 
     def targets(images, labels):
@@ -57,14 +100,13 @@ def make_dataset(
             if h.type == "softmax":
                 known = label >= 0
                 y[h.name] = tf.one_hot(tf.maximum(label, 0), num_classes[h.name])
-                w = tf.gather(weights[h.name], tf.maximum(label, 0)) if h.name in weights else tf.ones_like(label, tf.float32)
+                w = tf.ones_like(label, tf.float32)
+                if h.name in weights:
+                    w = tf.gather(weights[h.name], tf.maximum(label, 0))
                 sw[h.name] = tf.where(known, w, 0.0)
             else:
                 y[h.name] = tf.maximum(label, 0.0)
                 sw[h.name] = tf.where(label[:, 0] >= 0, 1.0, 0.0)
         return tf.cast(images, tf.float32), y, sw
 
-    ds = ds.map(targets, num_parallel_calls=AUTOTUNE)
-    if training and augmenter is not None:
-        ds = ds.map(lambda x, y, w: (augmenter(x, training=True), y, w), num_parallel_calls=AUTOTUNE)
-    return ds.prefetch(AUTOTUNE)
+    return targets

@@ -6,7 +6,6 @@ class names per head, label counts per split, and what was quarantined.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from typing import Optional, Sequence
 
@@ -16,7 +15,10 @@ import tensorflow_datasets as tfds
 
 from artzoo.config import DataConfig, HeadConfig
 from artzoo.data.folders import scan_folder
+from artzoo.data.tfds_lookup import prepare, tfds_builder
 from artzoo.errors import ArtzooError, choice_error
+
+__all__ = ["LabeledData", "load_labeled_data", "load_tfds", "load_folder", "prepare", "tfds_builder", "MISSING"]
 
 MISSING = -1  # a softmax label that is unknown for an item: its loss is masked, the item is kept
 
@@ -39,30 +41,8 @@ def load_labeled_data(cfg: DataConfig, heads: Sequence[HeadConfig]) -> LabeledDa
     """Loads the data a run config names: `data_dir` (a plain folder) wins over the TFDS `dataset`."""
     if cfg.data_dir:
         return load_folder(cfg.data_dir, heads)
-    return load_tfds(cfg.dataset, heads, manual_dir=cfg.manual_dir, tfds_dir=cfg.tfds_dir, config=cfg.builder_config)
-
-
-def tfds_builder(name: str, tfds_dir: Optional[str] = None, config: Optional[str] = None):
-    """The registered builder `name` (artzoo's own builders are registered on first use)."""
-    import tfds_builders
-
-    tfds_builders.register_all()
-    if name not in tfds_builders.BUILDERS and name not in tfds.list_builders(with_community_datasets=False):
-        raise choice_error("dataset", name, tfds_builders.BUILDERS)
-    kwargs = {"data_dir": tfds_dir or os.environ.get("TFDS_DATA_DIR")}
-    if config:
-        kwargs["config"] = config
-    return tfds.builder(name, **kwargs)
-
-
-def prepare(builder, manual_dir: Optional[str] = None) -> None:
-    """Builds the TFDS dataset once (validated, with quarantine manifest); later calls reuse it."""
-    if builder.is_prepared():
-        return
-    if manual_dir and not os.path.isdir(manual_dir):
-        raise ArtzooError(f"manual dir {manual_dir!r} does not exist")
-    config = tfds.download.DownloadConfig(manual_dir=manual_dir, try_download_gcs=False)
-    builder.download_and_prepare(download_config=config)
+    return load_tfds(cfg.dataset, heads, manual_dir=cfg.manual_dir, tfds_dir=cfg.tfds_dir, config=cfg.builder_config,
+                     label_columns=cfg.label_columns or None)
 
 
 def load_tfds(
@@ -71,8 +51,9 @@ def load_tfds(
     manual_dir: Optional[str] = None,
     tfds_dir: Optional[str] = None,
     config: Optional[str] = None,
+    label_columns: Optional[Sequence[str]] = None,
 ) -> LabeledData:
-    builder = tfds_builder(name, tfds_dir, config)
+    builder = tfds_builder(name, tfds_dir, config, manual_dir=manual_dir, label_columns=label_columns)
     prepare(builder, manual_dir)
     features = builder.info.features
     classes = {h.name: _feature_classes(features, h, name) for h in heads}
@@ -95,6 +76,9 @@ def _feature_classes(features, head: HeadConfig, dataset: str) -> list[str]:
         raise choice_error(f"label feature for head {head.name!r} in dataset {dataset!r}:", head.label, allowed)
     feature = features[head.label]
     if isinstance(feature, tfds.features.Sequence):
+        if head.type == "softmax":
+            raise ArtzooError(f"feature {head.label!r} of dataset {dataset!r} is multi-label; head {head.name!r} "
+                              "needs type: sigmoid")
         feature = feature.feature
     if not isinstance(feature, tfds.features.ClassLabel):
         raise ArtzooError(f"feature {head.label!r} of dataset {dataset!r} is not a class label")

@@ -12,7 +12,8 @@ import tensorflow as tf
 
 from artzoo.config import RunConfig
 from artzoo.data.augment import build_augmenter
-from artzoo.data.balance import class_weights
+from artzoo.data.balance import balanced_epoch_size, class_weights
+from artzoo.data.mixing import build_mixer
 from artzoo.data.pipeline import make_dataset
 from artzoo.data.sources import LabeledData, load_labeled_data
 from artzoo.errors import ArtzooError
@@ -48,7 +49,7 @@ def train(cfg: RunConfig, verbose: int | str = "auto") -> RunDir:
         model = build_classifier(cfg.model, data.classes, cfg.data.image_size)
         train_ds, val_ds = _datasets(cfg, data)
         n_train = sum(data.counts[cfg.data.train_split][cfg.model.heads[0].name])
-        steps = math.ceil(max(n_train, 1) / cfg.data.batch_size)
+        steps = math.ceil(max(_epoch_size(cfg, data, n_train), 1) / cfg.data.batch_size)
         timings = _fit_two_phases(cfg, model, train_ds, val_ds, steps, run, verbose)
 
     trained_seconds = time.time() - started
@@ -82,10 +83,21 @@ def _datasets(cfg: RunConfig, data: LabeledData):
                   cache=cfg.data.cache, seed=cfg.train.seed)
     train_ds = make_dataset(
         data.split(cfg.data.train_split), heads, num_classes, training=True, shuffle_buffer=cfg.data.shuffle_buffer,
-        augmenter=build_augmenter(cfg.data.augment, cfg.train.seed), class_weights=weights, **common,
+        augmenter=build_augmenter(cfg.data.augment, cfg.train.seed),
+        mixer=build_mixer(cfg.data.augment, cfg.train.seed),
+        class_weights=weights, balance=cfg.data.balance, balance_head=cfg.data.balance_head, **common,
     )
     val_ds = make_dataset(data.split(cfg.data.val_split), heads, num_classes, **common)
     return train_ds, val_ds
+
+
+def _epoch_size(cfg: RunConfig, data: LabeledData, n_train: int) -> int:
+    """Training items per epoch once balanced (learning-rate schedules count steps)."""
+    if cfg.data.balance == "none":
+        return n_train
+    softmax = [h.name for h in cfg.model.heads if h.type == "softmax"]
+    head = cfg.data.balance_head or (softmax[0] if softmax else cfg.model.heads[0].name)
+    return balanced_epoch_size(data.counts[cfg.data.train_split][head], n_train, cfg.data.balance)
 
 
 def _compile(model, cfg: RunConfig, learning_rate, steps: int, epochs: int) -> None:

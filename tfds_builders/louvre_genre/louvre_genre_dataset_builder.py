@@ -11,11 +11,13 @@ import tensorflow_datasets as tfds
 
 from artzoo.errors import ArtzooError
 from tfds_builders.class_folders import class_files, split_folders
+from tfds_builders.manual_or_download import download_or_explain, manual_root
 from tfds_builders.validated_examples import SourceItem, validated_examples
 
 COMMIT = "89e62252cbca582c7416344877948c379c7ed466"
 ARCHIVE_URL = f"https://github.com/Kozzlov/art-gange-classification-resnet18/archive/{COMMIT}.zip"
 CLASSES = ("Genre", "Landscape", "Naturmort", "Portrait")
+_LAYOUT = f"train/<class>/ and val/<class>/ (optionally test/<class>/) with classes {', '.join(CLASSES)}"
 
 _CITATION = """\
 @misc{kozzlov_louvre_genre,
@@ -45,7 +47,7 @@ Point --manual-dir at either
         return self.dataset_info_from_configs(
             features=tfds.features.FeaturesDict(
                 {
-                    "image": tfds.features.Image(shape=(None, None, 3), encoding_format="jpeg"),
+                    "image": tfds.features.Image(shape=(None, None, 3)),
                     "label": tfds.features.ClassLabel(names=CLASSES),
                     "file_name": tfds.features.Text(),
                 }
@@ -57,9 +59,9 @@ Point --manual-dir at either
         )
 
     def _split_generators(self, dl_manager: tfds.download.DownloadManager):
-        root = self._manual_root(dl_manager)
+        root = manual_root(dl_manager)
         if root is None:
-            root = self._download(dl_manager)
+            root = download_or_explain(dl_manager, ARCHIVE_URL, "louvre_genre", _LAYOUT)
         splits = find_splits(root)
         if "train" not in splits:
             raise ArtzooError(
@@ -70,22 +72,6 @@ Point --manual-dir at either
         # Train first: a file repeated in val or test is then dropped from val or test, never from train.
         order = [s for s in ("train", "val", "test") if s in splits]
         return {name: self._generate_examples(name, splits[name]) for name in order}
-
-    def _manual_root(self, dl_manager) -> epath.Path | None:
-        try:
-            return epath.Path(dl_manager.manual_dir)
-        except AssertionError:  # manual_dir not given, missing or empty
-            return None
-
-    def _download(self, dl_manager) -> epath.Path:
-        try:
-            return epath.Path(dl_manager.download_and_extract(ARCHIVE_URL))
-        except Exception as err:  # noqa: BLE001 - any network failure means: use manual_dir
-            raise ArtzooError(
-                f"louvre_genre: could not download {ARCHIVE_URL} ({type(err).__name__}); pass --manual-dir "
-                "holding train/<class>/ and val/<class>/ (optionally test/<class>/) with classes "
-                f"{', '.join(CLASSES)}"
-            ) from None
 
     def _generate_examples(self, split: str, split_dir: epath.Path):
         items, unlabelled = [], []

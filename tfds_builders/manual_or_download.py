@@ -1,0 +1,46 @@
+"""Where a builder's raw files come from: `--manual-dir`, else the public archive when there is one."""
+
+from __future__ import annotations
+
+from typing import Mapping, Optional, Union
+
+from etils import epath
+
+from artzoo.errors import ArtzooError
+
+
+def manual_root(dl_manager) -> Optional[epath.Path]:
+    """The manual dir when one was given and is not empty, else None."""
+    try:
+        return epath.Path(dl_manager.manual_dir)
+    except AssertionError:  # manual_dir not given, missing or empty
+        return None
+
+
+def require_manual_root(dl_manager, dataset: str, needs: str) -> epath.Path:
+    root = manual_root(dl_manager)
+    if root is None:
+        raise ArtzooError(f"{dataset} has no public download; pass --manual-dir holding {needs}")
+    return root
+
+
+def download_or_explain(
+    dl_manager, urls: Union[str, Mapping[str, str]], dataset: str, needs: str
+) -> Union[epath.Path, dict[str, epath.Path]]:
+    """Downloads and extracts `urls`; any failure becomes one line telling the user to use --manual-dir."""
+    try:
+        result = dl_manager.download_and_extract(urls)
+    except Exception as err:  # noqa: BLE001 - any network failure means: use manual_dir
+        first = urls if isinstance(urls, str) else next(iter(urls.values()))
+        raise ArtzooError(
+            f"{dataset}: could not download {first} ({type(err).__name__}); pass --manual-dir holding {needs}"
+        ) from None
+    if isinstance(result, Mapping):
+        return {k: epath.Path(v) for k, v in result.items()}
+    return epath.Path(result)
+
+
+def missing_files_error(dataset: str, root: epath.Path, missing: list[str], instructions: str) -> ArtzooError:
+    """One line listing every required path that is absent."""
+    first_line = " ".join(instructions.split())
+    return ArtzooError(f"{dataset}: {root} lacks {', '.join(missing)}; {first_line}")
