@@ -19,6 +19,13 @@ DATA = SHARED / "data"
 LOUVRE = DATA / "louvre_genre"
 CIFAR = DATA / "cifar10_test"
 
+if not (SHARED / "data").is_dir() and not os.environ.get("ARTZOO_ALLOW_MISSING_SHARED"):
+    # Without ../shared most tests would skip and the run would look green while testing little.
+    raise pytest.UsageError(
+        f"{SHARED}/data not found: put ../shared beside the repository or set ARTZOO_SHARED "
+        "(ARTZOO_ALLOW_MISSING_SHARED=1 runs anyway, skipping the tests that need it)"
+    )
+
 _KERAS_HOME = Path(tempfile.mkdtemp(prefix="artzoo-keras-home-"))
 (_KERAS_HOME / "models").mkdir()
 for weights in sorted((SHARED / "weights").glob("*.h5")):

@@ -14,14 +14,16 @@ from conftest import REPO, run_cli
 
 @pytest.fixture(scope="module")
 def trained_run(louvre_small, tmp_path_factory):
-    """MobileNet v1 alpha 0.25 with its ImageNet weights, 128 px, 4 frozen epochs + 1 fine-tune epoch."""
+    """MobileNetV2 with its ImageNet weights, 96 px, 10 short frozen epochs + 1 fine-tune epoch.
+
+    64 training images give 8 steps an epoch: fewer epochs left val accuracy swinging around chance x 2."""
     root = tmp_path_factory.mktemp("genre_run")
     result = run_cli(
-        "train", "--task", "genre", "--data-dir", str(louvre_small), "--backbone", "mobilenet_2_5",
-        "--image-size", "128", "--batch-size", "8", "--epochs", "4", "--fine-tune-epochs", "1",
+        "train", "--task", "genre", "--data-dir", str(louvre_small), "--backbone", "mobilenet_v2",
+        "--image-size", "96", "--batch-size", "8", "--epochs", "10", "--fine-tune-epochs", "1",
         "--run-dir", str(root / "run"), "--export-dir", str(root / "saved_models"), "--quiet",
-        "--set", "train.fine_tune_blocks=2", "--set", "train.learning_rate=3e-3", "--set", "train.schedule=constant",
-        "--set", "model.heads.genre.label_smoothing=0", "--set", "data.augment.rotation=0", "--set", "data.augment.zoom=0",
+        "--set", "train.fine_tune_blocks=2", "--set", "train.learning_rate=5e-3", "--set", "train.schedule=constant",
+        "--set", "model.heads.genre.label_smoothing=0", "--set", "model.heads.genre.dropout=0", "--set", "data.augment.rotation=0", "--set", "data.augment.zoom=0",
     )
     assert result.returncode == 0, result.stderr[-3000:]
     return root
@@ -41,9 +43,9 @@ def test_history_has_both_phases_once_per_epoch(trained_run):
     lines = (trained_run / "run" / "history.csv").read_text().strip().splitlines()
     header = lines[0].split(",")
     rows = [dict(zip(header, l.split(","))) for l in lines[1:]]
-    assert [int(r["epoch"]) for r in rows] == [0, 1, 2, 3, 4]
-    assert [int(float(r["phase"])) for r in rows] == [1, 1, 1, 1, 2]
-    assert float(rows[4]["learning_rate"]) < float(rows[0]["learning_rate"])
+    assert [int(r["epoch"]) for r in rows] == list(range(11))
+    assert [int(float(r["phase"])) for r in rows] == [1] * 10 + [2]
+    assert float(rows[10]["learning_rate"]) < float(rows[0]["learning_rate"])
 
 
 def test_metrics_are_consistent_and_better_than_chance(trained_run):
@@ -86,7 +88,7 @@ def test_export_is_versioned_and_loads_without_artzoo(trained_run):
     import artzoo.models.layers  # noqa: F401
 
     model = keras.models.load_model(trained_run / "run" / "model.keras", safe_mode=True)
-    batch = np.stack([resize_image(decode_rgb(tf.io.read_file(f)), 128).numpy() for f in val_images])
+    batch = np.stack([resize_image(decode_rgb(tf.io.read_file(f)), 96).numpy() for f in val_images])
     classes = ["Genre", "Landscape", "Naturmort", "Portrait"]
     keras_top1 = [classes[i] for i in model.predict(batch, verbose=0)["genre"].argmax(axis=1)]
     assert served["labels"] == keras_top1
@@ -99,7 +101,7 @@ def test_second_export_gets_a_new_version(trained_run, tmp_path):
     from artzoo.export.saved_model import HeadSpec, ServingSpec, export_saved_model
 
     model = keras.models.load_model(trained_run / "run" / "model.keras", safe_mode=True)
-    spec = ServingSpec([HeadSpec("genre", ["Genre", "Landscape", "Naturmort", "Portrait"])], image_size=128)
+    spec = ServingSpec([HeadSpec("genre", ["Genre", "Landscape", "Naturmort", "Portrait"])], image_size=96)
     base = trained_run / "saved_models" / "genre"
     before = (base / "1" / "saved_model.pb").read_bytes()
     second = export_saved_model(model, spec, base)
