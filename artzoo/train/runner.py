@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import replace
-from pathlib import Path
 
 import keras
 import tensorflow as tf
@@ -17,7 +16,7 @@ from artzoo.data.pipeline import make_dataset
 from artzoo.data.sources import LabeledData, load_labeled_data
 from artzoo.errors import ArtzooError
 from artzoo.evaluate import predict_with_labels, score_heads
-from artzoo.export.saved_model import HeadSpec, ServingSpec, export_saved_model
+from artzoo.export.exporter import export_trained
 from artzoo.models.classifier import build_classifier
 from artzoo.models.heads import head_loss, head_metrics
 from artzoo.plots import confusion_matrix, training_curves
@@ -157,13 +156,4 @@ def evaluate_splits(cfg: RunConfig, model, data: LabeledData, run: RunDir) -> di
 
 def export_run(cfg: RunConfig, model, classes: dict[str, list[str]]):
     """Exports the best model as the next SavedModel version under `<export.dir>/<name>/`."""
-    spec = ServingSpec(
-        heads=[HeadSpec(h.name, classes[h.name], h.type, h.top_k) for h in cfg.model.heads],
-        image_size=cfg.data.image_size,
-        resize=cfg.data.resize,
-        max_image_bytes=cfg.export.max_image_bytes,
-        max_pixels=cfg.export.max_pixels,
-        extra={"task": cfg.task, "backbone": cfg.model.backbone, "run_dir": cfg.run_dir},
-    )
-    return export_saved_model(model, spec, Path(cfg.export.dir) / cfg.export_name)
-
+    return export_trained(cfg, model, classes)
