@@ -25,14 +25,15 @@ def export_onnx(model: keras.Model, spec: ServingSpec, out: str | Path) -> Path:
 
     validate_spec(spec)
     out = Path(out)
+    images = parity_inputs(spec.image_size)
+    reference = keras_probabilities(model, images)
+    model(images[:1], training=False)  # Keras's ONNX exporter refuses a model that was never called (e.g. loaded)
     with atomic.new_file(out) as tmp:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", FutureWarning)  # tf2onnx probes the removed np.object
             model.export(str(tmp), format="onnx", verbose=False)
         proto = onnx.load(str(tmp))
-        images = parity_inputs(spec.image_size)
-        parity = check_parity("onnx", keras_probabilities(model, images), run_onnx(_session(proto), images),
-                              len(images))
+        parity = check_parity("onnx", reference, run_onnx(_session(proto), images), len(images))
         entry = proto.metadata_props.add()
         entry.key, entry.value = METADATA_NAME, json.dumps({**spec.to_json(), "parity": parity})
         onnx.save(proto, str(tmp))
