@@ -39,7 +39,7 @@ def error_of(data: bytes, **limits) -> str:
 
 
 @pytest.mark.parametrize("fmt, options", [
-    ("JPEG", {}), ("PNG", {}), ("GIF", {}), ("BMP", {}),
+    ("JPEG", {}), ("PNG", {}), ("BMP", {}),
     ("WEBP", {}), ("WEBP", {"lossless": True}), ("WEBP", {"exif": b"Exif\x00\x00II"}),
 ])
 def test_header_size_matches_the_decoded_image(fmt, options):
@@ -92,8 +92,17 @@ def test_oversized_bytes_and_unknown_formats_are_named():
     jpeg = encode(np.zeros((8, 8, 3), np.uint8), "JPEG")
     assert "image_bytes[3]: " + str(len(jpeg)) + " bytes exceed the limit of 100 bytes" in error_of(jpeg, max_bytes=100)
     jpeg_xl = b"\xff\x0a" + bytes(40)  # tf.io.decode_image would decode JPEG XL, whose size is not bounded here
-    for data in (b"", b"GIF", b"not an image at all", jpeg_xl, encode(np.zeros((8, 8, 3), np.uint8), "TIFF")):
-        assert "image_bytes[3]: not a JPEG, PNG, GIF, BMP or WebP image" in error_of(data)
+    for data in (b"", b"\x89PNG", b"not an image at all", jpeg_xl, encode(np.zeros((8, 8, 3), np.uint8), "TIFF")):
+        assert "image_bytes[3]: not a JPEG, PNG, BMP or WebP image (unknown or truncated header)" in error_of(data)
+
+
+def test_gif_is_refused_with_its_reason():
+    frames = [Image.fromarray(np.full((64, 64, 3), 40 * i, np.uint8)) for i in range(3)]
+    buffer = io.BytesIO()
+    frames[0].save(buffer, "GIF", save_all=True, append_images=frames[1:])
+    for data in (buffer.getvalue(), encode(np.zeros((8, 8, 3), np.uint8), "GIF")):
+        assert ("image_bytes[3]: GIF is not accepted (its decoder expands every frame of an animation); send PNG"
+                in error_of(data))
 
 
 def test_the_decoder_waits_for_every_check():
