@@ -3,7 +3,7 @@ layout), .keras, TFLite or ONNX, each checked against the Keras model before it 
 
 from __future__ import annotations
 
-FORMATS = ("saved_model", "keras", "tflite", "onnx")
+FORMATS = ("saved_model", "keras", "tflite", "onnx")  # = exporter.FORMATS; not imported, so --help stays light
 
 
 def register(sub) -> None:
