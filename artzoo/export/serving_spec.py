@@ -87,6 +87,9 @@ def validate_spec(spec: ServingSpec) -> None:
         raise ArtzooError("an export needs at least one head")
     if len(set(names)) != len(names):
         raise ArtzooError(f"head names must be unique, got {names}")
+    reserved = sorted(set(names) & {"image", "error"})  # keys of `artzoo predict` entries
+    if reserved:
+        raise ArtzooError(f"head name {reserved[0]!r} is reserved; rename the head (any name but image, error)")
     for head in spec.heads:
         if head.type not in ("softmax", "sigmoid"):
             raise ArtzooError(f"head {head.name!r} has type {head.type!r}; expected softmax or sigmoid")
