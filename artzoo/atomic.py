@@ -39,6 +39,25 @@ def _jsonable(value):
 
 
 @contextlib.contextmanager
+def new_file(target: str | os.PathLike):
+    """Yields a temporary path beside `target` (same suffix) for a writer that wants a file name; publishes it
+    as `target` if the block succeeds. Never replaces an existing `target` (the link fails instead)."""
+    target = Path(target)
+    if target.exists():
+        raise FileExistsError(f"{target} already exists")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=f".tmp{target.suffix}", dir=target.parent)
+    os.close(fd)
+    os.unlink(tmp)  # writers such as model.save want to create the file themselves
+    try:
+        yield Path(tmp)
+        os.link(tmp, target)  # atomic, and fails if target appeared meanwhile
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+
+
+@contextlib.contextmanager
 def new_directory(target: str | os.PathLike):
     """Yields a temporary directory beside `target`; renames it to `target` if the block succeeds.
 

@@ -1,29 +1,42 @@
-"""`artzoo predict MODEL IMAGE...`: top-k labels from an exported SavedModel."""
+"""`artzoo predict MODEL IMAGE... [--top-k K] [--json]`: top-k labels per head from any artzoo export."""
 
 from __future__ import annotations
 
 import json
+import sys
 
 
 def register(sub) -> None:
-    p = sub.add_parser("predict", help="top-k labels from an exported SavedModel")
-    p.add_argument("model", help="SavedModel version directory or TF Serving model directory")
+    p = sub.add_parser("predict", help="top-k labels from an export (SavedModel, .keras, .tflite, .onnx)")
+    p.add_argument("model", help="SavedModel version or TF Serving model folder, or a .keras/.tflite/.onnx file")
     p.add_argument("images", nargs="+")
-    p.add_argument("--top-k", type=int)
+    p.add_argument("--top-k", type=int, help="classes per head (default: all the export ranks)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
+    """Exit status 0, or 1 when the model rejected some images (they are listed with their error)."""
     from artzoo.predict import predict_files
 
     results = predict_files(args.model, args.images, args.top_k)
+    rejected = [r for r in results if "error" in r]
     if args.json:
         print(json.dumps(results, indent=1))
-        return 0
-    for entry in results:
-        print(entry["image"])
-        for head, preds in entry.items():
-            if head != "image":
-                print(f"  {head}: " + ", ".join(f"{p['label']} {p['probability']:.3f}" for p in preds))
+    else:
+        for entry in results:
+            print(entry["image"])
+            if "error" in entry:
+                print(f"  rejected: {entry['error']}")
+            for head, preds in entry.items():
+                if head not in ("image", "error"):
+                    print(f"  {head}: " + ", ".join(_format(p) for p in preds))
+    if rejected:
+        print(f"artzoo: {len(rejected)} of {len(results)} images rejected by the model", file=sys.stderr)
+        return 1
     return 0
+
+
+def _format(pred: dict) -> str:
+    mark = "*" if pred.get("positive") else ""
+    return f"{pred['label']}{mark} {pred['probability']:.3f}"

@@ -103,7 +103,3 @@ def record_tuning(metrics: dict, tuning: dict[str, dict], val_split: str) -> Non
                 if split == val_split:
                     per_head[head]["threshold_tuning"] = report
 
-
-def tuned_thresholds(metrics: dict, val_split: str) -> dict[str, list[float]]:
-    """The per-label thresholds of the tuned heads, as the export's HeadSpec wants them."""
-    return {head: m["thresholds"] for head, m in metrics.get(val_split, {}).items() if m.get("thresholds_tuned")}

@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import replace
-from pathlib import Path
 
 import keras
 import tensorflow as tf
@@ -18,11 +17,11 @@ from artzoo.data.pipeline import make_dataset
 from artzoo.data.sources import LabeledData, load_labeled_data
 from artzoo.errors import ArtzooError
 from artzoo.evaluate import predict_with_labels, score_heads
-from artzoo.export.saved_model import HeadSpec, ServingSpec, export_saved_model
+from artzoo.export.exporter import export_trained
 from artzoo.models.classifier import build_classifier
 from artzoo.models.heads import head_loss, head_metrics
 from artzoo.plots import confusion_matrix, training_curves
-from artzoo.reporting.thresholds import record_tuning, thresholds_by_head, tune_sigmoid_heads, tuned_thresholds
+from artzoo.reporting.thresholds import record_tuning, thresholds_by_head, tune_sigmoid_heads
 from artzoo.run_dir import RunDir
 from artzoo.train.callbacks import phase_callbacks
 from artzoo.train.finetune import freeze_backbone, unfreeze_top_blocks
@@ -57,7 +56,7 @@ def train(cfg: RunConfig, verbose: int | str = "auto") -> RunDir:
     metrics = evaluate_splits(cfg, best, data, run)
     export_dir = None
     if cfg.export.enabled:
-        export_dir = export_run(cfg, best, data.classes, tuned_thresholds(metrics, cfg.data.val_split))
+        export_dir = export_run(cfg, best, data.classes)
     run.update_summary(
         task=cfg.task,
         backbone=cfg.model.backbone,
@@ -173,17 +172,7 @@ def evaluate_splits(cfg: RunConfig, model, data: LabeledData, run: RunDir) -> di
     return metrics
 
 
-def export_run(cfg: RunConfig, model, classes: dict[str, list[str]], thresholds: dict | None = None):
+def export_run(cfg: RunConfig, model, classes: dict[str, list[str]]):
     """Exports the best model as the next SavedModel version under `<export.dir>/<name>/`; sigmoid heads
-    decide at `thresholds[head]` (per label) where given."""
-    thresholds = thresholds or {}
-    spec = ServingSpec(
-        heads=[HeadSpec(h.name, classes[h.name], h.type, h.top_k, thresholds.get(h.name)) for h in cfg.model.heads],
-        image_size=cfg.data.image_size,
-        resize=cfg.data.resize,
-        max_image_bytes=cfg.export.max_image_bytes,
-        max_pixels=cfg.export.max_pixels,
-        extra={"task": cfg.task, "backbone": cfg.model.backbone, "run_dir": cfg.run_dir},
-    )
-    return export_saved_model(model, spec, Path(cfg.export.dir) / cfg.export_name)
-
+    decide at the thresholds tuned on val (read back from metrics.json)."""
+    return export_trained(cfg, model, classes)
