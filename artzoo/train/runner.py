@@ -25,6 +25,9 @@ from artzoo.reporting.thresholds import record_tuning, thresholds_by_head, tune_
 from artzoo.run_dir import RunDir
 from artzoo.train.callbacks import phase_callbacks
 from artzoo.train.finetune import freeze_backbone, unfreeze_top_blocks
+from artzoo.train.imbalance import (
+    imbalance_scores, print_imbalance, rare_augmentation, resolve_rare_classes, run_imbalance_report,
+)
 from artzoo.train.optimizers import learning_rate_schedule, make_optimizer
 from artzoo.train.precision import precision_policy
 
@@ -38,11 +41,15 @@ def train(cfg: RunConfig, verbose: int | str = "auto") -> RunDir:
     data = load_labeled_data(cfg.data, cfg.model.heads)
     for split in (cfg.data.train_split, cfg.data.val_split):
         data.split(split)  # fails early, naming the splits that exist
+    cfg = resolve_rare_classes(cfg, data.counts[cfg.data.train_split], data.classes)
     run = RunDir.create(cfg.run_dir, cfg.task)
     cfg = replace(cfg, run_dir=str(run.root))
     run.save_config(cfg)
     run.write_json(run.labels_path, data.classes)
-    run.write_json(run.data_path, {"source": data.source, "counts": data.counts, "quarantine": data.quarantine})
+    imbalance = run_imbalance_report(cfg, data.counts, data.classes)
+    print_imbalance(imbalance, cfg.data.train_split)
+    run.write_json(run.data_path, {"source": data.source, "counts": data.counts, "quarantine": data.quarantine,
+                                   "imbalance": imbalance})
 
     with precision_policy(cfg.train.mixed_precision) as policy:
         model = build_classifier(cfg.model, data.classes, cfg.data.image_size)
@@ -68,6 +75,8 @@ def train(cfg: RunConfig, verbose: int | str = "auto") -> RunDir:
         total_seconds=round(time.time() - started, 1),
         headline={split: {h: m.get("accuracy", m.get("f1_micro")) for h, m in per_head.items()}
                   for split, per_head in metrics.items()},
+        imbalance=imbalance_scores(metrics),
+        imbalance_warnings=imbalance["warnings"],
         export=str(export_dir) if export_dir else None,
     )
     return run
@@ -78,13 +87,15 @@ def _datasets(cfg: RunConfig, data: LabeledData):
     num_classes = {h.name: len(data.classes[h.name]) for h in heads}
     train_counts = data.counts[cfg.data.train_split]
     weights = {h.name: class_weights(train_counts[h.name], h.class_weight) for h in heads if h.type == "softmax"}
+    rare_augmenter, rare_tables = rare_augmentation(cfg, data.classes)
     common = dict(image_size=cfg.data.image_size, batch_size=cfg.data.batch_size, resize=cfg.data.resize,
                   cache=cfg.data.cache, seed=cfg.train.seed)
     train_ds = make_dataset(
         data.split(cfg.data.train_split), heads, num_classes, training=True, shuffle_buffer=cfg.data.shuffle_buffer,
         augmenter=build_augmenter(cfg.data.augment, cfg.train.seed),
         mixer=build_mixer(cfg.data.augment, cfg.train.seed),
-        class_weights=weights, balance=cfg.data.balance, balance_head=cfg.data.balance_head, **common,
+        class_weights=weights, balance=cfg.data.balance, balance_head=cfg.data.balance_head,
+        rare_augmenter=rare_augmenter, rare_classes=rare_tables, **common,
     )
     val_ds = make_dataset(data.split(cfg.data.val_split), heads, num_classes, **common)
     return train_ds, val_ds
