@@ -90,7 +90,7 @@ def run_bow(cfg: RunConfig, head: HeadConfig) -> RunDir:
         task=cfg.task,
         backbone=cfg.model.backbone,
         kind="bow_svm",
-        parameters=vocabulary.parameter_count() + parameter_count(search),
+        parameters=vocabulary.parameter_count() + parameter_count(search, vocabulary.size),
         train_images=int(known.sum()),
         train_seconds=round(trained_seconds, 1),
         phase_seconds=timings,

@@ -30,8 +30,12 @@ def param_grid() -> list[dict]:
 
 
 def fit_svm(x: np.ndarray, y: np.ndarray, folds: int = 5, scoring: str = "f1_macro", jobs: int = 2,
-            seed: int = 42) -> GridSearchCV:
-    """Grid-searches the SVC pipeline with stratified K-fold cross-validation and refits the best on all of x."""
+            seed: int = 42, grid: list[dict] | None = None) -> GridSearchCV:
+    """Grid-searches the SVC pipeline with stratified K-fold cross-validation and refits the best on all of x.
+
+    Args:
+        grid: GridSearchCV parameter grid over the `scale` and `svm` steps (default `param_grid()`).
+    """
     present = np.unique(y)
     if len(present) < 2:
         raise ArtzooError(f"the training split has {len(present)} class(es) with labels; an SVM needs at least 2")
@@ -42,7 +46,7 @@ def fit_svm(x: np.ndarray, y: np.ndarray, folds: int = 5, scoring: str = "f1_mac
     # break_ties: predict == argmax of the one-vs-rest decision values, which the metrics score.
     pipeline = Pipeline([("scale", "passthrough"),
                          ("svm", SVC(class_weight="balanced", break_ties=True, decision_function_shape="ovr"))])
-    search = GridSearchCV(pipeline, param_grid(), scoring=scoring, n_jobs=jobs, refit=True,
+    search = GridSearchCV(pipeline, grid or param_grid(), scoring=scoring, n_jobs=jobs, refit=True,
                           cv=StratifiedKFold(folds, shuffle=True, random_state=seed), error_score="raise")
     search.fit(x, y)
     return search
@@ -68,11 +72,12 @@ def describe_search(search: GridSearchCV) -> dict:
             "folds": search.cv.get_n_splits(), "candidates": len(search.cv_results_["params"])}
 
 
-def parameter_count(search: GridSearchCV) -> int:
+def parameter_count(search: GridSearchCV, n_features: int) -> int:
     """Learned numbers of the refitted pipeline: support vectors, dual coefficients, intercepts, scaler."""
     svm = search.best_estimator_.named_steps["svm"]
-    # A callable kernel (chi2) keeps its support vectors outside support_vectors_: count them from support_.
-    count = len(svm.support_) * svm.n_features_in_ + svm.dual_coef_.size + svm.intercept_.size
+    # A callable kernel (chi2) keeps its support vectors outside support_vectors_ (and has no n_features_in_):
+    # count them from support_ and the histogram width.
+    count = len(svm.support_) * n_features + svm.dual_coef_.size + svm.intercept_.size
     scale = search.best_estimator_.named_steps["scale"]
     if isinstance(scale, StandardScaler):
         count += scale.mean_.size + scale.scale_.size
