@@ -124,7 +124,7 @@ def test_bow_run_writes_a_deep_run_layout(bow_run):
     assert summary["task"] == "genre" and summary["backbone"] == "bow_sift_32"
     assert summary["headline"] == {"val": {"genre": metrics["val"]["genre"]["accuracy"]}}
     assert summary["parameters"] > 32 * 128  # the vocabulary alone is 32 words x 128 SIFT dimensions
-    assert 0 < summary["train_seconds"] <= summary["total_seconds"]
+    assert 0 < summary["train_seconds"] <= summary["total_seconds"] and summary["cpu_seconds"] > 0
     assert summary["grid_search"]["folds"] == 5 and summary["grid_search"]["candidates"] > 10
 
 
@@ -212,3 +212,20 @@ def test_svm_needs_two_images_per_class_for_cross_validation():
     x, y = np.eye(5), np.array([0, 0, 1, 1, 2])
     with pytest.raises(ArtzooError, match="a class has 1 training image"):
         fit_svm(x, y)
+
+
+@requires_shared(LOUVRE)
+def test_bow_reads_a_tfds_dataset_like_the_deep_runs(tmp_path):
+    manual = copy_subset(LOUVRE, tmp_path / "manual", {"train": 4, "val": 2})
+    result = run_cli("baseline", "bow", "--dataset", "louvre_genre", "--manual-dir", str(manual),
+                     "--tfds-dir", str(tmp_path / "tfds"), "--detector", "orb", "--vocab", "16", "--tfidf",
+                     "--cv-folds", "2", "--run-dir", str(tmp_path / "run"))
+    assert result.returncode == 0, result.stderr[-3000:]
+    data = json.loads((tmp_path / "run" / "data.json").read_text())
+    assert data["source"].startswith("tfds:louvre_genre")
+    assert data["counts"]["train"] == {"genre": [4, 4, 4, 4]}
+    assert data["keypoints"]["train"]["images"] == 16 and data["keypoints"]["val"]["images"] == 8
+    summary = json.loads((tmp_path / "run" / "run.json").read_text())
+    assert summary["backbone"] == "bow_orb_16_tfidf" and summary["grid_search"]["folds"] == 2
+    metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    assert metrics["val"]["genre"]["n"] == 8

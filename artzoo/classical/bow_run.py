@@ -61,7 +61,7 @@ def run_bow(cfg: RunConfig, head: HeadConfig) -> RunDir:
         raise ArtzooError("run_bow needs a config with a bow section (see artzoo.config.BowConfig)")
     if head.type != "softmax":
         raise ArtzooError(f"head {head.name!r} is {head.type}; the BoW + SVM baseline predicts one softmax label")
-    bow, started, timings = cfg.bow, time.time(), {}
+    bow, started, cpu_started, timings = cfg.bow, time.time(), time.process_time(), {}
     data = load_labeled_data(cfg.data, [head])
     data.split(cfg.data.train_split)  # fails early, naming the splits that exist
     run = RunDir.create(cfg.run_dir, cfg.task)
@@ -95,6 +95,7 @@ def run_bow(cfg: RunConfig, head: HeadConfig) -> RunDir:
         train_seconds=round(trained_seconds, 1),
         phase_seconds=timings,
         total_seconds=round(time.time() - started, 1),
+        cpu_seconds=round(time.process_time() - cpu_started, 1),  # all threads: steadier than wall time when shared
         headline={split: {h: m["accuracy"] for h, m in per_head.items()} for split, per_head in metrics.items()},
         grid_search=describe_search(search),
         keypoints=keypoints,

@@ -167,5 +167,6 @@ def draw_matches(drawing: MatchDrawing) -> np.ndarray:
     flags = cv2.DrawMatchesFlags_NOT_DRAW_SINGLE_POINTS
     out = cv2.drawMatches(a, kp_a, b, kp_b, drawing.matches, None, matchColor=(0, 0, 255),
                           matchesMask=(~mask).astype(np.uint8).tolist(), flags=flags)
+    over = flags | cv2.DrawMatchesFlags_DRAW_OVER_OUTIMG
     return cv2.drawMatches(a, kp_a, b, kp_b, drawing.matches, out, matchColor=(0, 200, 0),
-                           matchesMask=mask.astype(np.uint8).tolist(), flags=flags | cv2.DrawMatchesFlags_DRAW_OVER_OUTIMG)
+                           matchesMask=mask.astype(np.uint8).tolist(), flags=over)

@@ -26,7 +26,8 @@ def register(sub) -> None:
 
 def run(args) -> int:
     if args.out and Path(args.out).suffix.lower() not in PICTURE_TYPES:
-        raise ArtzooError(f"--out {args.out!r} has an unknown picture type; expected one of: {', '.join(PICTURE_TYPES)}")
+        allowed = ", ".join(PICTURE_TYPES)
+        raise ArtzooError(f"--out {args.out!r} has an unknown picture type; expected one of: {allowed}")
     import cv2
 
     from artzoo import atomic
