@@ -21,7 +21,7 @@ def register(sub) -> None:
     p.add_argument("--vocab", type=int, default=100, help="visual words (default 100)")
     p.add_argument("--tfidf", action="store_true", help="tf-idf weighting of the word histograms")
     p.add_argument("--max-side", type=int, default=512, help="shrink images to this longer side (default 512)")
-    p.add_argument("--max-keypoints", type=int, default=500, help="strongest keypoints kept per image")
+    p.add_argument("--max-keypoints", type=int, default=500, help="strongest keypoints kept per image (sift, orb)")
     p.add_argument("--cv-folds", type=int, default=5)
     p.add_argument("--jobs", type=int, default=2, help="parallel threads/processes (default 2)")
     p.add_argument("--seed", type=int)
