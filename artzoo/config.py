@@ -113,7 +113,7 @@ class BowConfig:
     vocab_sample: int = 100_000  # training descriptors the vocabulary is fitted on
     cv_folds: int = 5
     scoring: str = "f1_macro"  # GridSearchCV's refit criterion (a scikit-learn scorer name)
-    jobs: int = 2  # threads for feature extraction, processes for the grid search
+    jobs: int = 2  # threads for feature extraction and for the grid search
 
 
 @dataclass(frozen=True)
