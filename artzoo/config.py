@@ -115,6 +115,21 @@ class ExportConfig:
 
 
 @dataclass(frozen=True)
+class BowConfig:
+    """Bag of visual words + SVM baseline (`artzoo baseline bow`); absent from deep runs."""
+
+    detector: Literal["sift", "orb", "kaze"] = "sift"
+    vocab: int = 100  # visual words (K-means clusters)
+    tfidf: bool = False  # tf-idf weighting of the word counts (always L2-normalised)
+    max_side: int = 512  # images are shrunk so their longer side is at most this (0: never)
+    max_keypoints: int = 500  # per image, strongest first (sift, orb)
+    vocab_sample: int = 100_000  # training descriptors the vocabulary is fitted on
+    cv_folds: int = 5
+    scoring: str = "f1_macro"  # GridSearchCV's refit criterion (a scikit-learn scorer name)
+    jobs: int = 2  # threads for feature extraction and for the grid search
+
+
+@dataclass(frozen=True)
 class RunConfig:
     task: str = "genre"
     run_dir: Optional[str] = None
@@ -122,6 +137,7 @@ class RunConfig:
     model: ModelConfig = field(default_factory=ModelConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
     export: ExportConfig = field(default_factory=ExportConfig)
+    bow: Optional[BowConfig] = None  # set only by `artzoo baseline bow`
 
     @property
     def export_name(self) -> str:
