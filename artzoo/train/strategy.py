@@ -86,8 +86,13 @@ def _multi_worker() -> Distribution:
         raise ArtzooError("strategy 'multiworker' must be created before TensorFlow runs any op; "
                           "start training in a fresh process (the `artzoo train` command does)") from None
     workers = len(cluster.get("chief", [])) + len(cluster.get("worker", []))
-    chief = task_type == "chief" or (task_type == "worker" and task_index == 0 and "chief" not in cluster)
-    return Distribution(strategy, "multiworker", workers, f"{task_type}:{task_index}", chief)
+    return Distribution(strategy, "multiworker", workers, f"{task_type}:{task_index}",
+                        is_chief(cluster, task_type, task_index))
+
+
+def is_chief(cluster: dict, task_type: str, task_index: int) -> bool:
+    """The chief writes the run: the "chief" task, else worker 0 (Keras's multi-worker convention)."""
+    return task_type == "chief" or (task_type == "worker" and task_index == 0 and "chief" not in cluster)
 
 
 def read_tf_config(text: Optional[str]) -> tuple[dict, str, int]:
