@@ -90,7 +90,8 @@ class TrainConfig:
     mixed_precision: Literal["auto", "off", "float16", "bfloat16"] = "auto"
     jit_compile: Literal["auto", "on", "off"] = "auto"
     deterministic: bool = False  # op determinism on top of the seeds: bit-identical reruns, slower input pipeline
-    # tf.distribute: auto = mirrored when the machine has more than one GPU, else one device (none).
+    # tf.distribute: auto = multiworker when TF_CONFIG is set, else mirrored when the machine has more
+    # than one GPU, else one device (none).
     strategy: Literal["auto", "none", "mirrored", "multiworker", "tpu"] = "auto"
     # data.batch_size is per replica; the global batch is batch_size x replicas. The learning rates are
     # multiplied by 1 (none), the replica count (linear) or its square root (sqrt).

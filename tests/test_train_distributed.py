@@ -162,6 +162,15 @@ def test_bad_tf_config_is_a_clean_error(tf_config, message, monkeypatch):
         create_distribution("multiworker")
 
 
+def test_auto_strategy_follows_tf_config(monkeypatch):
+    # Workers that ignored TF_CONFIG would each train alone, all into the same run directory.
+    monkeypatch.setenv("TF_CONFIG", "{not json")
+    with pytest.raises(ArtzooError, match="TF_CONFIG is not valid JSON"):
+        create_distribution("auto")
+    monkeypatch.delenv("TF_CONFIG")
+    assert create_distribution("auto").kind == "none"  # this machine has no GPU
+
+
 @pytest.mark.parametrize("cluster, task, chief", [
     ({"worker": ["a:1", "b:1"]}, ("worker", 0), True),
     ({"worker": ["a:1", "b:1"]}, ("worker", 1), False),

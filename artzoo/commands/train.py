@@ -20,7 +20,8 @@ def register(sub) -> None:
     p.add_argument("--mixed-precision", choices=["auto", "off", "float16", "bfloat16"])
     p.add_argument("--seed", type=int)
     p.add_argument("--strategy", choices=["auto", "none", "mirrored", "multiworker", "tpu"],
-                   help="tf.distribute strategy (train.strategy; default auto: mirrored on a multi-GPU machine)")
+                   help="tf.distribute strategy (train.strategy; default auto: multiworker when TF_CONFIG is set, "
+                        "mirrored on a multi-GPU machine, else one device)")
     p.add_argument("--scale-lr", choices=["none", "linear", "sqrt"],
                    help="learning-rate multiplier for the global batch (train.scale_lr): 1, replicas, sqrt(replicas)")
     p.add_argument("--deterministic", action="store_true",

@@ -85,6 +85,7 @@ def fit_phases(session: Session, model: keras.Model, train_ds, val_ds, steps: in
         done = session.progress.phase_done(phase.name)
         if done is not None:
             epoch = done
+            shutil.rmtree(PhaseFiles(session.write, session.read, phase.name).backup_dir, ignore_errors=True)
             continue
         if phase.epochs <= 0:
             continue

@@ -132,28 +132,32 @@ def _train(session: Session, data: LabeledData, started: float) -> str:
     best = keras.models.load_model(run.model_path, safe_mode=True)
     metrics = evaluate_splits(cfg, best, data, run)
     export_dir = _export_once(session, best, data.classes) if cfg.export.enabled else None
-    run.update_summary(
+    _write_summary(session, best, metrics, export_dir, policy=policy, global_batch=batch, train_images=n_train,
+                   train_seconds=round(trained_seconds, 1), total_seconds=round(time.time() - started, 1))
+    session.progress.finished = True
+    session.save_progress()
+    return "trained"
+
+
+def _write_summary(session: Session, best, metrics: dict, export_dir, policy: str, global_batch: int, **timing) -> None:
+    cfg, dist, progress = session.cfg, session.dist, session.progress
+    session.write.update_summary(
         task=cfg.task,
         backbone=cfg.model.backbone,
         parameters=int(best.count_params()),
         precision_policy=policy,
         strategy={"kind": dist.kind, "workers": dist.num_workers, "replicas": dist.replicas},
-        batch_size={"per_replica": cfg.data.batch_size, "global": batch},
+        batch_size={"per_replica": cfg.data.batch_size, "global": global_batch},
         learning_rate_factor=lr_factor(cfg.train.scale_lr, dist.replicas),
         deterministic=cfg.train.deterministic,
-        train_images=n_train,
-        train_seconds=round(trained_seconds, 1),
-        phase_seconds={name: state.get("seconds") for name, state in session.progress.phases.items()},
-        total_seconds=round(time.time() - started, 1),
-        resumes=session.progress.resumes,
-        final_weights_sha256=session.progress.weights_sha256,
+        phase_seconds={name: state.get("seconds") for name, state in progress.phases.items()},
+        resumes=progress.resumes,
+        final_weights_sha256=progress.weights_sha256,
         headline={split: {h: m.get("accuracy", m.get("f1_micro")) for h, m in per_head.items()}
                   for split, per_head in metrics.items()},
         export=str(export_dir) if export_dir else None,
+        **timing,
     )
-    session.progress.finished = True
-    session.save_progress()
-    return "trained"
 
 
 def _precision_setting(cfg: RunConfig, dist: Distribution) -> str:

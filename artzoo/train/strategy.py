@@ -1,6 +1,7 @@
 """The tf.distribute strategy of a run, which worker this process is, and a barrier between workers.
 
-    auto         MirroredStrategy when the machine has more than one GPU, else `none`.
+    auto         multiworker when TF_CONFIG is set, else mirrored when the machine has more than one GPU,
+                 else none. (Workers that ignored TF_CONFIG would each train alone into one run directory.)
     none         TensorFlow's default strategy: one device.
     mirrored     MirroredStrategy over the local GPUs (over the logical CPU devices where there is no GPU).
     multiworker  MultiWorkerMirroredStrategy over the machines that TF_CONFIG lists.
@@ -44,7 +45,10 @@ def create_distribution(name: str) -> Distribution:
     if name not in STRATEGIES:
         raise choice_error("strategy", name, STRATEGIES)
     if name == "auto":
-        name = "mirrored" if len(tf.config.list_physical_devices("GPU")) > 1 else "none"
+        if os.environ.get("TF_CONFIG"):
+            name = "multiworker"
+        else:
+            name = "mirrored" if len(tf.config.list_physical_devices("GPU")) > 1 else "none"
     if name == "none":
         return Distribution(tf.distribute.get_strategy(), "none")
     if name == "mirrored":
