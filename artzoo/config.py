@@ -102,7 +102,13 @@ class TrainConfig:
     clipnorm: Optional[float] = None
     mixed_precision: Literal["auto", "off", "float16", "bfloat16"] = "auto"
     jit_compile: Literal["auto", "on", "off"] = "auto"
-    deterministic: bool = False
+    deterministic: bool = False  # op determinism on top of the seeds: bit-identical reruns, slower input pipeline
+    # tf.distribute: auto = multiworker when TF_CONFIG is set, else mirrored when the machine has more
+    # than one GPU, else one device (none).
+    strategy: Literal["auto", "none", "mirrored", "multiworker", "tpu"] = "auto"
+    # data.batch_size is per replica; the global batch is batch_size x replicas. The learning rates are
+    # multiplied by 1 (none), the replica count (linear) or its square root (sqrt).
+    scale_lr: Literal["none", "linear", "sqrt"] = "none"
 
 
 @dataclass(frozen=True)
@@ -318,4 +324,6 @@ def to_dict(cfg: Any) -> dict:
 
 
 def save_config(cfg: RunConfig, path: str | os.PathLike) -> None:
-    Path(path).write_text(yaml.safe_dump(to_dict(cfg), sort_keys=False))
+    from artzoo import atomic
+
+    atomic.write_text(path, yaml.safe_dump(to_dict(cfg), sort_keys=False))  # a resumed run re-reads it
