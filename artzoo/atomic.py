@@ -10,16 +10,56 @@ import tempfile
 from pathlib import Path
 
 
+def _umask() -> int:
+    # Read, not os.umask(0)-and-back: that would briefly change it for every thread of the process.
+    with contextlib.suppress(OSError, ValueError):
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    return 0o022
+
+
+def _usual_mode(path: str | os.PathLike, directory: bool = False) -> None:
+    """mkstemp/mkdtemp create 0600/0700; give the file or folder the mode a plain open/mkdir would, so a
+    served SavedModel or a shared run directory stays readable by others."""
+    os.chmod(path, (0o777 if directory else 0o666) & ~_umask())
+
+
 def write_text(path: str | os.PathLike, text: str) -> None:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    _usual_mode(tmp)
     try:
         with os.fdopen(fd, "w") as f:
             f.write(text)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+@contextlib.contextmanager
+def replacing(target: str | os.PathLike):
+    """Yields a temporary path beside `target` for a writer that takes a path (Keras `save`, `save_weights`).
+
+    When the block succeeds the file is flushed to disk and renamed onto `target` (`os.replace`, atomic on
+    POSIX); when it fails the temporary file is removed and `target` is untouched. The temporary name ends
+    with `target`'s name, so writers that check the extension (`.keras`, `.weights.h5`) accept it.
+    """
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".", suffix=f".tmp.{target.name}", dir=target.parent)
+    os.close(fd)
+    _usual_mode(tmp)
+    try:
+        yield Path(tmp)
+        with open(tmp, "rb") as f:
+            os.fsync(f.fileno())
+        os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
@@ -68,9 +108,27 @@ def new_directory(target: str | os.PathLike):
         raise FileExistsError(f"{target} already exists")
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+    _usual_mode(tmp, directory=True)
     try:
         yield tmp
         os.rename(tmp, target)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def write_bytes(path: str | os.PathLike, data: bytes) -> None:
+    """Binary counterpart of `write_text` (pictures, pickled scikit-learn models)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
         raise

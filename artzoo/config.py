@@ -127,7 +127,13 @@ class TrainConfig:
     clipnorm: Optional[float] = None
     mixed_precision: Literal["auto", "off", "float16", "bfloat16"] = "auto"
     jit_compile: Literal["auto", "on", "off"] = "auto"
-    deterministic: bool = False
+    deterministic: bool = False  # op determinism on top of the seeds: bit-identical reruns, slower input pipeline
+    # tf.distribute: auto = multiworker when TF_CONFIG is set, else mirrored when the machine has more
+    # than one GPU, else one device (none).
+    strategy: Literal["auto", "none", "mirrored", "multiworker", "tpu"] = "auto"
+    # data.batch_size is per replica; the global batch is batch_size x replicas. The learning rates are
+    # multiplied by 1 (none), the replica count (linear) or its square root (sqrt).
+    scale_lr: Literal["none", "linear", "sqrt"] = "none"
 
 
 @dataclass(frozen=True)
@@ -140,6 +146,21 @@ class ExportConfig:
 
 
 @dataclass(frozen=True)
+class BowConfig:
+    """Bag of visual words + SVM baseline (`artzoo baseline bow`); absent from deep runs."""
+
+    detector: Literal["sift", "orb", "kaze"] = "sift"
+    vocab: int = 100  # visual words (K-means clusters)
+    tfidf: bool = False  # tf-idf weighting of the word counts (always L2-normalised)
+    max_side: int = 512  # images are shrunk so their longer side is at most this (0: never)
+    max_keypoints: int = 500  # per image, strongest first (sift, orb)
+    vocab_sample: int = 100_000  # training descriptors the vocabulary is fitted on
+    cv_folds: int = 5
+    scoring: str = "f1_macro"  # GridSearchCV's refit criterion (a scikit-learn scorer name)
+    jobs: int = 2  # threads for feature extraction and for the grid search
+
+
+@dataclass(frozen=True)
 class RunConfig:
     task: str = "genre"
     run_dir: Optional[str] = None
@@ -147,6 +168,7 @@ class RunConfig:
     model: ModelConfig = field(default_factory=ModelConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
     export: ExportConfig = field(default_factory=ExportConfig)
+    bow: Optional[BowConfig] = None  # set only by `artzoo baseline bow`
 
     @property
     def export_name(self) -> str:
@@ -327,4 +349,6 @@ def to_dict(cfg: Any) -> dict:
 
 
 def save_config(cfg: RunConfig, path: str | os.PathLike) -> None:
-    Path(path).write_text(yaml.safe_dump(to_dict(cfg), sort_keys=False))
+    from artzoo import atomic
+
+    atomic.write_text(path, yaml.safe_dump(to_dict(cfg), sort_keys=False))  # a resumed run re-reads it

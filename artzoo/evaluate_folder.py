@@ -24,6 +24,9 @@ def evaluate_folder(run_dir: str, data_dir: str, out: Optional[str] = None) -> d
     """
     run = RunDir.open(run_dir)
     cfg = run.config()
+    if cfg.bow is not None or not run.model_path.is_file():
+        raise ArtzooError(f"run {run_dir!r} has no model.keras (a bag-of-words baseline or an unfinished run); "
+                          "evaluate takes a deep run's directory")
     classes = run.classes()
     heads = [h for h in cfg.model.heads if h.type == "softmax"]
     if not heads:

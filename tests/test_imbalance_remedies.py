@@ -55,7 +55,7 @@ def test_warning_on_a_skewed_count_and_not_on_a_balanced_one():
 
 
 def test_focal_loss_config_reaches_the_compiled_model():
-    from artzoo.train.runner import _compile
+    from artzoo.train.phases import compile_model
 
     plain = {"model.heads.genre.label_smoothing": 0.0}
     focal = load_task_config("genre", {**plain, "model.heads.genre.loss": "focal", "model.heads.genre.focal_gamma": 3,
@@ -69,7 +69,7 @@ def test_focal_loss_config_reaches_the_compiled_model():
     p_true = (p * y).sum(1)
     losses = {}
     for name, cfg in (("focal", focal), ("crossentropy", load_task_config("genre", plain))):
-        _compile(model, cfg, 1e-3, steps=1, epochs=1)
+        compile_model(model, cfg, 1e-3, steps=1, epochs=1)
         losses[name] = model.evaluate(x, {"genre": y}, verbose=0, return_dict=True)["loss"]
     expected_focal = np.mean(0.5 * (1 - p_true) ** 3 * -np.log(p_true))
     assert losses["focal"] == pytest.approx(expected_focal, rel=1e-4)

@@ -140,3 +140,13 @@ def test_evaluate_on_a_folder_and_reject_unknown_class(trained_run, louvre_small
     result = run_cli("evaluate", str(trained_run / "run"), "--data-dir", str(bad))
     assert result.returncode == 2
     assert "class folder 'Sculpture'" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_evaluate_a_run_without_model_keras_is_a_clean_error(trained_run, louvre_small, tmp_path):
+    import shutil
+
+    partial = tmp_path / "partial"
+    shutil.copytree(trained_run / "run", partial, ignore=shutil.ignore_patterns("model.keras", "tensorboard"))
+    result = run_cli("evaluate", str(partial), "--data-dir", str(louvre_small / "val"))
+    assert result.returncode == 2
+    assert "has no model.keras" in result.stderr and "Traceback" not in result.stderr

@@ -19,7 +19,15 @@ def register(sub) -> None:
     p.add_argument("--image-size", type=int)
     p.add_argument("--mixed-precision", choices=["auto", "off", "float16", "bfloat16"])
     p.add_argument("--seed", type=int)
-    p.add_argument("--run-dir", help="where the run's files go (default runs/<task>-<time>)")
+    p.add_argument("--strategy", choices=["auto", "none", "mirrored", "multiworker", "tpu"],
+                   help="tf.distribute strategy (train.strategy; default auto: multiworker when TF_CONFIG is set, "
+                        "mirrored on a multi-GPU machine, else one device)")
+    p.add_argument("--scale-lr", choices=["none", "linear", "sqrt"],
+                   help="learning-rate multiplier for the global batch (train.scale_lr): 1, replicas, sqrt(replicas)")
+    p.add_argument("--deterministic", action="store_true",
+                   help="op determinism on top of the seeds: reruns give bit-identical weights (slower)")
+    p.add_argument("--run-dir", help="where the run's files go (default runs/<task>-<time>); naming an interrupted "
+                                     "run's directory continues it")
     p.add_argument("--export-dir", help="SavedModel base folder (default saved_models)")
     p.add_argument("--no-export", action="store_true", help="skip the SavedModel export")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override any config key")
@@ -36,6 +44,8 @@ def overrides_from_args(args) -> dict:
         "train.epochs": args.epochs, "train.fine_tune_epochs": args.fine_tune_epochs,
         "data.batch_size": args.batch_size, "data.image_size": args.image_size,
         "train.mixed_precision": args.mixed_precision, "train.seed": args.seed, "run_dir": args.run_dir,
+        "train.strategy": args.strategy, "train.scale_lr": args.scale_lr,
+        "train.deterministic": True if args.deterministic else None,
         "export.dir": args.export_dir, "export.enabled": False if args.no_export else None,
     }
     overrides = {k: v for k, v in flags.items() if v is not None}
@@ -55,8 +65,12 @@ def run(args) -> int:
     from artzoo.train.runner import train
 
     run_dir = train(cfg, verbose=0 if args.quiet else "auto")
+    if run_dir.outcome == "worker":
+        print(f"worker done; the chief writes the run directory {run_dir.root}")
+        return 0
     summary = run_dir.read_json(run_dir.summary_path)
-    print(f"run directory: {run_dir.root}")
+    note = {"already_finished": " (finished before; nothing retrained)", "resumed": " (resumed)"}
+    print(f"run directory: {run_dir.root}{note.get(run_dir.outcome, '')}")
     for split, heads in summary["headline"].items():
         print(f"{split}: " + ", ".join(f"{h} {v:.4f}" for h, v in heads.items()))
     for split, heads in summary.get("imbalance", {}).items():

@@ -69,10 +69,12 @@ def export_run_dir(run_dir: str | Path, fmt: str = "saved_model", out: Optional[
     return export_model(model, spec, fmt, out or default_out(cfg), version)
 
 
-def export_trained(cfg: RunConfig, model: keras.Model, classes: dict[str, list[str]]) -> Path:
-    """The SavedModel export at the end of training: next version under `<export.dir>/<export.name>`."""
+def export_trained(cfg: RunConfig, model: keras.Model, classes: dict[str, list[str]],
+                   version: Optional[int] = None) -> Path:
+    """The SavedModel export at the end of training: `version` (default: the next) under
+    `<export.dir>/<export.name>`."""
     thresholds = tuned_thresholds(RunDir(cfg.run_dir)) if cfg.run_dir else {}
-    return export_model(model, spec_for_run(cfg, classes, thresholds), "saved_model", default_out(cfg))
+    return export_model(model, spec_for_run(cfg, classes, thresholds), "saved_model", default_out(cfg), version)
 
 
 def default_out(cfg: RunConfig) -> Path:

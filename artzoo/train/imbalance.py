@@ -34,7 +34,7 @@ def print_imbalance(report: dict, train_split: str) -> None:
 
 def resolve_rare_classes(cfg: RunConfig, train_counts: dict[str, list[int]], classes: dict) -> RunConfig:
     """Fills `rare_classes` of heads with a cascade or rare-class augmentation that name none, from the
-    training counts (`data.rare_below`), so the saved config says exactly which classes were treated as rare."""
+    training counts (`data.rare_below`); checks the names of those that do."""
     heads = []
     for head in cfg.model.heads:
         wants = head.cascade != "none" or head.rare_augment

@@ -1,12 +1,24 @@
-"""A training run, end to end: data -> model -> two-phase fit -> best model -> metrics, plots -> SavedModel."""
+"""A training run, end to end: strategy -> data -> run dir -> model -> two resumable phases -> best model ->
+metrics, plots -> SavedModel.
+
+Re-running the same command with the same --run-dir continues an interrupted run from its last finished
+epoch (see `artzoo.train.phases` and `artzoo.train.progress`); a run that finished says so and does nothing.
+In a multi-worker run only the chief writes the run directory and the export; other workers write a
+scratch directory that is deleted at the end.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import math
+import shutil
+import tempfile
 import time
 from dataclasses import replace
+from pathlib import Path
 
 import keras
+import numpy as np
 import tensorflow as tf
 
 from artzoo.config import RunConfig
@@ -17,78 +29,174 @@ from artzoo.data.pipeline import make_dataset
 from artzoo.data.sources import LabeledData, load_labeled_data
 from artzoo.errors import ArtzooError
 from artzoo.evaluate import predict_with_labels, score_heads
-from artzoo.export.exporter import export_trained
+from artzoo.export.exporter import default_out, export_trained
+from artzoo.export.saved_model import next_version
 from artzoo.models.classifier import build_classifier
-from artzoo.models.heads import head_loss, head_metrics
 from artzoo.plots import confusion_matrix, training_curves
 from artzoo.reporting.thresholds import record_tuning, thresholds_by_head, tune_sigmoid_heads
 from artzoo.run_dir import RunDir
-from artzoo.train.callbacks import phase_callbacks
-from artzoo.train.finetune import freeze_backbone, unfreeze_top_blocks
 from artzoo.train.imbalance import (
     imbalance_scores, print_imbalance, rare_augmentation, resolve_rare_classes, run_imbalance_report,
 )
-from artzoo.train.optimizers import learning_rate_schedule, make_optimizer
+from artzoo.train.phases import Session, fit_phases, lr_factor, say
 from artzoo.train.precision import precision_policy
+from artzoo.train.progress import RunProgress, config_changes
+from artzoo.train.strategy import Distribution, create_distribution, shard_by_data
 
 
-def train(cfg: RunConfig, verbose: int | str = "auto") -> RunDir:
-    """Trains the model `cfg` describes and returns its run directory."""
+class TrainedRun(RunDir):
+    """A run directory and what this call did with it.
+
+    `outcome`: "trained" (a new run), "resumed" (continued an interrupted one), "already_finished" (nothing
+    to do) or "worker" (a non-chief worker: its part is done, the chief writes the results).
+    """
+
+    def __init__(self, root, outcome: str):
+        super().__init__(root)
+        self.outcome = outcome
+
+
+def train(cfg: RunConfig, verbose: int | str = "auto") -> TrainedRun:
+    """Trains the model `cfg` describes (or continues its interrupted run) and returns its run directory."""
     started = time.time()
-    keras.utils.set_random_seed(cfg.train.seed)
-    if cfg.train.deterministic:
-        tf.config.experimental.enable_op_determinism()
+    dist = create_distribution(cfg.train.strategy)  # first: a multi-worker strategy must precede any TF op
+    seed_everything(cfg.train.seed, cfg.train.deterministic)
+    if dist.num_workers > 1 and not cfg.run_dir:
+        raise ArtzooError("strategy 'multiworker' needs --run-dir: every worker must name the same run directory")
+    progress = previous_progress(cfg)
+    if progress.finished:
+        say(f"run directory {cfg.run_dir!r} holds a finished run; nothing to do (train again with a new --run-dir)")
+        return TrainedRun(cfg.run_dir, "already_finished")
     data = load_labeled_data(cfg.data, cfg.model.heads)
     for split in (cfg.data.train_split, cfg.data.val_split):
         data.split(split)  # fails early, naming the splits that exist
-    cfg = resolve_rare_classes(cfg, data.counts[cfg.data.train_split], data.classes)
-    run = RunDir.create(cfg.run_dir, cfg.task)
-    cfg = replace(cfg, run_dir=str(run.root))
-    run.save_config(cfg)
-    run.write_json(run.labels_path, data.classes)
+    continued = bool(progress.phases or progress.trained)
+    session = open_session(cfg, dist, progress, verbose)
+    try:
+        outcome = _train(session, data, started)
+    finally:
+        if not dist.is_chief:
+            shutil.rmtree(session.write.root, ignore_errors=True)
+    resumed = continued or bool(session.resumed)
+    return TrainedRun(session.read.root, "resumed" if outcome == "trained" and resumed else outcome)
+
+
+def seed_everything(seed: int, deterministic: bool) -> None:
+    """Python, NumPy, TensorFlow and Keras seeds (shuffle and augmentation take `seed` explicitly); with
+    `deterministic`, TensorFlow's op determinism too, so two runs give bit-identical weights."""
+    keras.utils.set_random_seed(seed)
+    if deterministic:
+        tf.config.experimental.enable_op_determinism()
+
+
+def previous_progress(cfg: RunConfig) -> RunProgress:
+    """How far an earlier run in `cfg.run_dir` got; refuses a directory that holds a run of another config."""
+    if not cfg.run_dir:
+        return RunProgress()
+    previous = RunDir(cfg.run_dir)
+    if previous.config_path.is_file():
+        changes = config_changes(previous.config(), cfg)
+        if changes:
+            raise ArtzooError(f"run directory {cfg.run_dir!r} holds a run with another config "
+                              f"({'; '.join(changes[:3])}); rerun with its options or use a new --run-dir")
+    return RunProgress.load(previous.root)
+
+
+def open_session(cfg: RunConfig, dist: Distribution, progress: RunProgress, verbose) -> Session:
+    """The chief creates the run directory; another worker creates a scratch one and reads the chief's."""
+    if dist.is_chief:
+        read = write = RunDir.create(cfg.run_dir, cfg.task)
+    else:
+        read = RunDir(cfg.run_dir)
+        write = RunDir.create(tempfile.mkdtemp(prefix=f"artzoo-{dist.task.replace(':', '')}-"), cfg.task)
+        say(f"{dist.task} is not the chief: its files go to the scratch directory {write.root}")
+    return Session(replace(cfg, run_dir=str(read.root)), dist, read, write, progress, verbose)
+
+
+def _train(session: Session, data: LabeledData, started: float) -> str:
+    cfg, dist, run = session.cfg, session.dist, session.write
     imbalance = run_imbalance_report(cfg, data.counts, data.classes)
-    print_imbalance(imbalance, cfg.data.train_split)
-    run.write_json(run.data_path, {"source": data.source, "counts": data.counts, "quarantine": data.quarantine,
-                                   "imbalance": imbalance})
-
-    with precision_policy(cfg.train.mixed_precision) as policy:
-        model = build_classifier(cfg.model, data.classes, cfg.data.image_size)
-        train_ds, val_ds = _datasets(cfg, data)
-        n_train = sum(data.counts[cfg.data.train_split][cfg.model.heads[0].name])
-        steps = math.ceil(max(_epoch_size(cfg, data, n_train), 1) / cfg.data.batch_size)
-        timings = _fit_two_phases(cfg, model, train_ds, val_ds, steps, run, verbose)
-
+    # Rare classes found from the counts build the model and pipeline; config.yaml keeps what the user set
+    # (a rerun resumes against it) and data.json records what was found.
+    model_cfg = resolve_rare_classes(cfg, data.counts[cfg.data.train_split], data.classes)
+    if dist.is_chief:
+        run.save_config(cfg)
+        run.write_json(run.labels_path, data.classes)
+        run.write_json(run.data_path, {"source": data.source, "counts": data.counts, "quarantine": data.quarantine,
+                                       "imbalance": imbalance, "rare_classes": {
+                                           h.name: list(h.rare_classes) for h in model_cfg.model.heads
+                                           if h.rare_augment or h.cascade != "none"}})
+        print_imbalance(imbalance, cfg.data.train_split)
+    batch = cfg.data.batch_size * dist.replicas  # data.batch_size is per replica
+    n_train = sum(data.counts[cfg.data.train_split][cfg.model.heads[0].name])
+    with precision_policy(_precision_setting(cfg, dist)) as policy:
+        if not session.progress.trained:
+            train_ds, val_ds = _datasets(model_cfg, data, batch, dist)
+            with dist.strategy.scope():
+                model = build_classifier(model_cfg.model, data.classes, cfg.data.image_size)
+            fit_phases(session, model, train_ds, val_ds, math.ceil(max(_epoch_size(cfg, data, n_train), 1) / batch))
+            session.progress.weights_sha256 = weights_digest(model)
+            if dist.num_workers > 1:
+                say(f"{dist.task} final weights sha256 {session.progress.weights_sha256}")
+    if not dist.is_chief:
+        return "worker"
+    session.progress.trained = True
+    session.save_progress()
     trained_seconds = time.time() - started
     best = keras.models.load_model(run.model_path, safe_mode=True)
     metrics = evaluate_splits(cfg, best, data, run)
-    export_dir = None
-    if cfg.export.enabled:
-        export_dir = export_run(cfg, best, data.classes)
-    run.update_summary(
+    export_dir = _export_once(session, best, data.classes) if cfg.export.enabled else None
+    _write_summary(session, best, metrics, export_dir, policy=policy, global_batch=batch, train_images=n_train,
+                   train_seconds=round(trained_seconds, 1), total_seconds=round(time.time() - started, 1))
+    run.update_summary(imbalance=imbalance_scores(metrics), imbalance_warnings=imbalance["warnings"])
+    session.progress.finished = True
+    session.save_progress()
+    return "trained"
+
+
+def _write_summary(session: Session, best, metrics: dict, export_dir, policy: str, global_batch: int, **timing) -> None:
+    cfg, dist, progress = session.cfg, session.dist, session.progress
+    session.write.update_summary(
         task=cfg.task,
         backbone=cfg.model.backbone,
         parameters=int(best.count_params()),
         precision_policy=policy,
-        train_images=n_train,
-        train_seconds=round(trained_seconds, 1),
-        phase_seconds=timings,
-        total_seconds=round(time.time() - started, 1),
+        strategy={"kind": dist.kind, "workers": dist.num_workers, "replicas": dist.replicas},
+        batch_size={"per_replica": cfg.data.batch_size, "global": global_batch},
+        learning_rate_factor=lr_factor(cfg.train.scale_lr, dist.replicas),
+        deterministic=cfg.train.deterministic,
+        phase_seconds={name: state.get("seconds") for name, state in progress.phases.items()},
+        resumes=progress.resumes,
+        final_weights_sha256=progress.weights_sha256,
         headline={split: {h: m.get("accuracy", m.get("f1_micro")) for h, m in per_head.items()}
                   for split, per_head in metrics.items()},
-        imbalance=imbalance_scores(metrics),
-        imbalance_warnings=imbalance["warnings"],
         export=str(export_dir) if export_dir else None,
+        **timing,
     )
-    return run
 
 
-def _datasets(cfg: RunConfig, data: LabeledData):
+def _precision_setting(cfg: RunConfig, dist: Distribution) -> str:
+    if cfg.train.mixed_precision == "auto" and dist.kind == "tpu":
+        return "bfloat16"  # TPUs compute in bfloat16; float16 loss scaling is a GPU matter
+    return cfg.train.mixed_precision
+
+
+def weights_digest(model: keras.Model) -> str:
+    """SHA-256 of every weight's bytes: equal digests mean bit-identical weights (workers, reruns)."""
+    digest = hashlib.sha256()
+    for weight in model.get_weights():
+        digest.update(np.ascontiguousarray(weight).tobytes())
+    return digest.hexdigest()
+
+
+def _datasets(cfg: RunConfig, data: LabeledData, batch_size: int, dist: Distribution):
+    """Train and val pipelines batched at the global batch size; Keras splits each batch over the replicas."""
     heads = cfg.model.heads
     num_classes = {h.name: len(data.classes[h.name]) for h in heads}
     train_counts = data.counts[cfg.data.train_split]
     weights = {h.name: class_weights(train_counts[h.name], h.class_weight) for h in heads if h.type == "softmax"}
     rare_augmenter, rare_tables = rare_augmentation(cfg, data.classes)
-    common = dict(image_size=cfg.data.image_size, batch_size=cfg.data.batch_size, resize=cfg.data.resize,
+    common = dict(image_size=cfg.data.image_size, batch_size=batch_size, resize=cfg.data.resize,
                   cache=cfg.data.cache, seed=cfg.train.seed)
     train_ds = make_dataset(
         data.split(cfg.data.train_split), heads, num_classes, training=True, shuffle_buffer=cfg.data.shuffle_buffer,
@@ -98,6 +206,10 @@ def _datasets(cfg: RunConfig, data: LabeledData):
         rare_augmenter=rare_augmenter, rare_classes=rare_tables, **common,
     )
     val_ds = make_dataset(data.split(cfg.data.val_split), heads, num_classes, **common)
+    if dist.kind == "tpu":
+        train_ds = train_ds.rebatch(batch_size, drop_remainder=True)  # XLA on TPU wants one static batch shape
+    if dist.num_workers > 1:
+        train_ds, val_ds = shard_by_data(train_ds), shard_by_data(val_ds)
     return train_ds, val_ds
 
 
@@ -110,49 +222,17 @@ def _epoch_size(cfg: RunConfig, data: LabeledData, n_train: int) -> int:
     return balanced_epoch_size(data.counts[cfg.data.train_split][head], n_train, cfg.data.balance)
 
 
-def _compile(model, cfg: RunConfig, learning_rate, steps: int, epochs: int) -> None:
-    t = cfg.train
-    schedule = learning_rate_schedule(learning_rate, t.schedule, steps, epochs, t.step_epochs, t.decay_rate)
-    num_classes = {h.name: model.get_layer(h.name).units for h in cfg.model.heads}
-    model.compile(
-        optimizer=make_optimizer(schedule, t.clipnorm),
-        loss={h.name: head_loss(h) for h in cfg.model.heads},
-        loss_weights={h.name: h.loss_weight for h in cfg.model.heads},
-        metrics={h.name: head_metrics(h, num_classes[h.name]) for h in cfg.model.heads},
-        weighted_metrics=None,
-        jit_compile={"auto": "auto", "on": True, "off": False}[t.jit_compile],
-    )
-
-
-def _fit_two_phases(cfg: RunConfig, model, train_ds, val_ds, steps: int, run: RunDir, verbose) -> dict:
-    """Phase 1 trains the heads on the frozen backbone; phase 2 unfreezes the top blocks at a lower rate."""
-    t = cfg.train
-    timings = {}
-    best = None
-    phases = [("frozen", t.epochs, t.learning_rate)]
-    if t.fine_tune_epochs > 0 and t.fine_tune_blocks > 0:
-        phases.append(("fine_tune", t.fine_tune_epochs, t.fine_tune_learning_rate))
-    epoch = 0
-    for index, (name, epochs, lr) in enumerate(phases, start=1):
-        if epochs <= 0:
-            continue
-        if name == "frozen":
-            freeze_backbone(model)
-        else:
-            if run.model_path.is_file():
-                model.load_weights(run.model_path)  # continue from phase 1's best epoch
-            unfreeze_top_blocks(model, cfg.model.backbone, t.fine_tune_blocks)
-        _compile(model, cfg, lr, steps, epochs)
-        callbacks, checkpoint = phase_callbacks(run, t, phase=index, best_so_far=best)
-        start = time.time()
-        model.fit(train_ds, validation_data=val_ds, initial_epoch=epoch, epochs=epoch + epochs, shuffle=False,
-                  callbacks=callbacks, verbose=verbose)
-        timings[name] = round(time.time() - start, 1)
-        best = checkpoint.best
-        epoch += epochs
-    if not run.model_path.is_file():
-        raise ArtzooError("training ran no epoch (train.epochs and train.fine_tune_epochs are 0)")
-    return timings
+def _export_once(session: Session, model, classes: dict[str, list[str]]):
+    """Exports the next SavedModel version, recording its path first so a rerun after a kill exports once."""
+    cfg = session.cfg
+    planned = session.progress.export
+    if planned and Path(planned).is_dir():
+        return Path(planned)  # exported before the kill; the rename made it complete
+    base = default_out(cfg)
+    version = next_version(base)
+    session.progress.export = str(base / str(version))
+    session.save_progress()
+    return export_run(cfg, model, classes, version)
 
 
 def evaluate_splits(cfg: RunConfig, model, data: LabeledData, run: RunDir) -> dict:
@@ -183,7 +263,7 @@ def evaluate_splits(cfg: RunConfig, model, data: LabeledData, run: RunDir) -> di
     return metrics
 
 
-def export_run(cfg: RunConfig, model, classes: dict[str, list[str]]):
-    """Exports the best model as the next SavedModel version under `<export.dir>/<name>/`; sigmoid heads
-    decide at the thresholds tuned on val (read back from metrics.json)."""
-    return export_trained(cfg, model, classes)
+def export_run(cfg: RunConfig, model, classes: dict[str, list[str]], version: int | None = None):
+    """Exports the best model as SavedModel `version` (default: the next) under `<export.dir>/<name>/`; sigmoid
+    heads decide at the thresholds tuned on val (read back from metrics.json)."""
+    return export_trained(cfg, model, classes, version)
