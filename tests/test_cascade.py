@@ -11,7 +11,7 @@ import tensorflow as tf
 from artzoo.config import HeadConfig
 from artzoo.errors import ArtzooError
 from artzoo.models.cascade import CascadeCombine, attach_cascade_head, cascade_split, stage_names
-from conftest import CIFAR, requires_shared
+from conftest import CIFAR, requires_shared, run_cli
 
 NAMES = ["a", "b", "c", "d", "e"]
 RARE = ("b", "d", "e")  # dominant: a, c
@@ -143,3 +143,11 @@ def test_runner_cascade_reports_imbalance_and_its_saved_model_picks_the_same_cla
     names = np.array(data.classes["label"])
     predicted = set(names[keras_classes])
     assert predicted & {"automobile", "cat"} and predicted - {"automobile", "cat"}  # both stages answer
+
+
+@requires_shared(CIFAR)
+def test_a_fresh_process_loads_the_cascade_run_and_exports_it(cascade_run, tmp_path):
+    run, _ = cascade_run
+    result = run_cli("export", str(run.root), "--format", "keras", "--out", str(tmp_path / "cascade"))
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip() == f"exported keras: {tmp_path / 'cascade.keras'}"
