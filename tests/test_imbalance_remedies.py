@@ -116,6 +116,8 @@ def test_rare_classes_come_from_counts_and_names_are_checked():
                                        "model.heads.genre.rare_classes": ["Nature morte"]})
     with pytest.raises(ArtzooError, match="rare class 'Nature morte' is not a class of the head; expected some"):
         resolve_rare_classes(named, {"genre": [210, 250, 40, 250]}, classes)
+    with pytest.raises(ArtzooError, match=r"a cascade needs rare classes and no class has fewer than data.rare_below"):
+        resolve_rare_classes(cfg, {"genre": [210, 250, 240, 250]}, classes)
     with pytest.raises(ArtzooError, match=r"value for model.heads.0.cascade"):
         load_task_config("genre", {"model.heads.genre.cascade": "two_step"})
 

@@ -45,6 +45,10 @@ def resolve_rare_classes(cfg: RunConfig, train_counts: dict[str, list[int]], cla
             head = replace(head, rare_classes=tuple(classes[head.name][i] for i in rare))
         if wants:
             rare_class_table(classes[head.name], head.rare_classes)  # unknown names: a clear error
+        if head.cascade != "none" and not head.rare_classes:
+            raise ArtzooError(f"head {head.name!r}: a cascade needs rare classes and no class has fewer than "
+                              f"data.rare_below={cfg.data.rare_below} x the largest class's training items; "
+                              f"name them in model.heads.{head.name}.rare_classes")
         heads.append(head)
     return replace(cfg, model=replace(cfg.model, heads=tuple(heads)))
 
