@@ -183,3 +183,20 @@ def similar_gallery(query_path: str, hits: Sequence[dict], out: Path) -> Path:
         ax.axis("off")
     fig.tight_layout()
     return _save(fig, out)
+
+
+def pseudo_label_rounds(rows: Sequence[dict], out: Path) -> Path:
+    """Scores per round of the pseudo-label loop (cluster accuracy, NMI, ARI, classifier accuracy, ...)."""
+    keys = [k for k in ("accuracy", "nmi", "ari", "classifier_accuracy", "kept_label_precision", "silhouette")
+            if any(k in r for r in rows)]
+    fig, ax = plt.subplots(figsize=(7, 4))
+    rounds = [r["round"] for r in rows]
+    for key in keys:
+        ax.plot(rounds, [r.get(key, np.nan) for r in rows], "o-", label=key)
+    ax.set_xticks(rounds)
+    ax.set_xlabel("round (0 = before any fine-tuning)")
+    ax.set_title("pseudo-label loop")
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return _save(fig, out)

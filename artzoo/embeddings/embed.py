@@ -16,6 +16,7 @@ from artzoo.embeddings.extractor import EmbedderSettings, build_embedder, embed_
 from artzoo.embeddings.images import ImageCollection, folder_collection, folder_data_key, tfds_collection, tfds_data_key
 from artzoo.embeddings.store import EmbeddingSet, load_embeddings, read_content_key, save_embeddings
 from artzoo.errors import ArtzooError
+from artzoo.models.registry import get_backbone_spec
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,8 @@ def embed(source: DataSource, settings: EmbedderSettings, out: str | Path, force
     """Embeds every image of `source` into `out` (.npz), or reuses `out` when its content key matches."""
     started = time.time()
     out = Path(out)
+    if not settings.model_path:
+        get_backbone_spec(settings.backbone)  # an unknown name fails before any file is read
     key = content_key(source, settings)
     if not force and read_content_key(out) == key:
         log(f"reusing {out} (same images and settings, content key {key[:12]})")

@@ -120,6 +120,7 @@ def _describe(model: keras.Model, backbone: str, preprocessing: str, size: int, 
         "attention": has_attention,
         "pooling": type(model.get_layer(POOL_LAYER)).__name__,
         "dims": int(model.output_shape[-1]),
+        "seed": settings.seed,
     }
 
 
