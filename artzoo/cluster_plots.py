@@ -81,10 +81,19 @@ def cluster_map(features: np.ndarray, clusters: np.ndarray, out: Path, method: s
     xy = _project(features[idx], method, seed)
     with_labels = labels is not None and len(class_names) and (labels[idx] >= 0).any()
     fig, axes = plt.subplots(1, 2 if with_labels else 1, figsize=(13 if with_labels else 7, 6), squeeze=False)
-    _scatter(axes[0][0], xy, clusters[idx], [f"cluster {c}" if c >= 0 else "noise" for c in range(-1, 1000)],
-             f"clusters ({method.upper()} map, {len(idx)} items)")
+    colours, names = {}, {}
+    if with_labels:  # a cluster takes the colour of the class it is matched to, so equal colours mean agreement
+        from artzoo.clustering.scores import hungarian_mapping
+
+        known = labels >= 0
+        colours = hungarian_mapping(labels[known], clusters[known])
+        names = {c: f"cluster {c} ~ {class_names[k]}" for c, k in colours.items()}
+    _scatter(axes[0][0], xy, clusters[idx], f"clusters ({method.upper()} map, {len(idx)} items)",
+             lambda c: names.get(c, f"cluster {c}" if c >= 0 else "noise"),
+             lambda c: colours.get(c, len(class_names) + c))
     if with_labels:
-        _scatter(axes[0][1], xy, labels[idx], ["unknown", *class_names], "true classes")
+        _scatter(axes[0][1], xy, labels[idx], "true classes",
+                 lambda v: class_names[v] if v >= 0 else "unknown", lambda v: v)
     fig.tight_layout()
     return _save(fig, out)
 
@@ -101,13 +110,12 @@ def _project(x: np.ndarray, method: str, seed: int) -> np.ndarray:
     return PCA(n_components=2, random_state=seed).fit_transform(x)
 
 
-def _scatter(ax, xy, values, names, title):
+def _scatter(ax, xy, values, title, name_of, colour_index_of):
     cmap = plt.get_cmap("tab20")
     for v in np.unique(values):
         sel = values == v
-        name = names[v + 1] if v + 1 < len(names) else str(v)
-        color = (0.6, 0.6, 0.6, 0.5) if v < 0 else cmap(int(v) % 20)
-        ax.scatter(xy[sel, 0], xy[sel, 1], s=8, color=color, label=f"{name} ({sel.sum()})")
+        color = (0.6, 0.6, 0.6, 0.5) if v < 0 else cmap(int(colour_index_of(int(v))) % 20)
+        ax.scatter(xy[sel, 0], xy[sel, 1], s=8, color=color, label=f"{name_of(int(v))} ({sel.sum()})")
     ax.set_title(title)
     ax.legend(fontsize=7, markerscale=2, loc="best", ncol=1 + len(np.unique(values)) // 12)
 

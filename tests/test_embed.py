@@ -100,3 +100,16 @@ def test_imagenet_features_cluster_paintings_by_genre(paintings, tmp_path):
     # Random partitions of 4 x 10 items score 0.39 on average, 0.50 at the 99th percentile; measured here
     # 0.675-0.725 over seeds (the whole 1,150-painting set reaches 0.77 with these features at 224 px).
     assert outcome.scores["external"]["accuracy"] >= 0.6
+
+
+def test_tfds_dataset_is_embedded_split_by_split(tmp_path):
+    """The louvre_genre builder over its dummy data: ids from file_name, labels from the ClassLabel."""
+    dummy = Path(__file__).resolve().parent.parent / "tfds_builders" / "louvre_genre" / "dummy_data"
+    source = DataSource(dataset="louvre_genre", manual_dir=str(dummy), tfds_dir=str(tmp_path / "tfds"))
+    result = embed(source, CNN3, tmp_path / "tfds.npz")
+    emb = result.embeddings
+    assert emb.class_names == CLASSES and emb.meta["source"].startswith("tfds:louvre_genre")
+    assert len(emb) == 16 and sorted(set(emb.splits)) == ["test", "train", "val"]
+    assert emb.ids[0].startswith(emb.splits[0] + "/") and all(p == "" for p in emb.paths)
+    assert [emb.class_names[y] for y in emb.labels] == [i.split("/")[1] for i in emb.ids]
+    assert embed(source, CNN3, tmp_path / "tfds.npz").reused

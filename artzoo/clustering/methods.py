@@ -74,6 +74,7 @@ def fit_clusters(x: np.ndarray, method: str, k: Optional[int], seed: int = 0,
 def _gmm(x: np.ndarray, k: int, seed: int, settings: MethodSettings) -> ClusterResult:
     if settings.covariance not in COVARIANCES:
         raise choice_error("GMM covariance", settings.covariance, COVARIANCES)
+    x = x.astype(np.float64)  # EM's log-likelihood sums lose precision in float32; rows of resp sum to 1 here
     model = GaussianMixture(n_components=k, covariance_type=settings.covariance, max_iter=settings.max_iter,
                             n_init=max(1, min(settings.n_init, 3)), init_params="k-means++", reg_covar=1e-4,
                             random_state=seed).fit(x)

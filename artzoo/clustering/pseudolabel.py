@@ -125,10 +125,11 @@ class PseudoLabelLoop:
             known = c.labels >= 0
             if r > 0:
                 row["classifier_accuracy"] = round(clustering_accuracy(c.labels[known], probs[known].argmax(1)), 4)
-        if keep is not None and c.labelled:
-            mapping = hungarian_mapping(c.labels[c.labels >= 0], labels[c.labels >= 0])
-            kept = keep & (c.labels >= 0)
-            mapped = np.array([mapping.get(int(v), -2) for v in labels[kept]])
+        if keep is not None and c.labelled:  # how right the pseudo-labels this round trained on were
+            known = c.labels >= 0
+            mapping = hungarian_mapping(c.labels[known], previous[known])
+            kept = keep & known
+            mapped = np.array([mapping.get(int(v), -2) for v in previous[kept]])
             row["kept_label_precision"] = round(float((mapped == c.labels[kept]).mean()), 4)
         row["silhouette"] = round(internal_scores(outcome.features, labels, self.settings.seed)["silhouette"], 4)
         if previous is not None:

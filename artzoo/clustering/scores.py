@@ -79,7 +79,7 @@ def internal_scores(features: np.ndarray, labels: np.ndarray, seed: int = 0, sam
     Noise items are left out; with fewer than two clusters the scores are undefined (None).
     """
     keep = labels != NOISE
-    x, y = features[keep], labels[keep]
+    x, y = (features, labels) if keep.all() else (features[keep], labels[keep])  # no copy without noise
     n_clusters = len(np.unique(y))
     if n_clusters < 2 or n_clusters >= len(y):
         return {"silhouette": None, "davies_bouldin": None, "calinski_harabasz": None}

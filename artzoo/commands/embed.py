@@ -15,7 +15,8 @@ def add_data_arguments(p) -> None:
     p.add_argument("--weights", default="imagenet", help="imagenet | none | path to a weights file")
     p.add_argument("--image-size", type=int, help="input side in pixels (default: the backbone's)")
     p.add_argument("--resize", default="squash", help="squash | crop | pad")
-    p.add_argument("--attention", action="store_true", help="self-attention after the backbone")
+    p.add_argument("--attention", action="store_true",
+                   help="self-attention after the backbone (the identity until trained, e.g. by pseudolabel)")
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--seed", type=int, default=0)
 

@@ -95,7 +95,7 @@ def _trained_embedder(settings: EmbedderSettings) -> tuple[keras.Model, dict]:
     path = Path(settings.model_path)
     if not path.is_file() or path.suffix != ".keras":
         raise ArtzooError(f"model {str(path)!r} is not a .keras file; expected RUN_DIR/model.keras")
-    classifier = keras.models.load_model(path, safe_mode=True)
+    classifier = keras.models.load_model(path, safe_mode=True, compile=False)
     size = int(classifier.input_shape[1])
     if settings.image_size and settings.image_size != size:
         raise ArtzooError(f"image size {settings.image_size} does not match the model's input size {size}")
