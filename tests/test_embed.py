@@ -91,6 +91,8 @@ def test_bad_sources_are_one_line_errors(tmp_path):
         DataSource()
     with pytest.raises(ArtzooError, match="does not exist"):
         embed(DataSource(data_dir=str(tmp_path / "missing")), CNN3, tmp_path / "x.npz")
+    with pytest.raises(ArtzooError, match="unknown resize mode 'stretch'; expected one of: squash, crop, pad"):
+        EmbedderSettings(resize="stretch")
     with pytest.raises(ArtzooError, match="unknown backbone 'resnet9'"):
         embed(DataSource(data_dir=str(LOUVRE / "val")), EmbedderSettings(backbone="resnet9"), tmp_path / "x.npz")
 

@@ -44,10 +44,7 @@ def register(sub) -> None:
 
 def run(args) -> int:
     from artzoo.embeddings.embed import embed
-    from artzoo.errors import ArtzooError
 
-    if args.batch_size < 1:
-        raise ArtzooError(f"--batch-size {args.batch_size} must be at least 1")
     source, settings = source_and_settings(args, model_path=args.model)
     result = embed(source, settings, args.out, force=args.force, log=print)
     meta = result.embeddings.meta

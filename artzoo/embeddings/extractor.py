@@ -55,6 +55,14 @@ class EmbedderSettings:
     seed: int = 0
     batch_size: int = 64
 
+    def __post_init__(self):
+        if self.resize not in RESIZE_MODES:
+            raise choice_error("resize mode", self.resize, RESIZE_MODES)
+        if self.batch_size < 1:
+            raise ArtzooError(f"--batch-size {self.batch_size} must be at least 1")
+        if self.image_size is not None and self.image_size < 1:
+            raise ArtzooError(f"--image-size {self.image_size} must be a positive number of pixels")
+
     def key(self) -> str:
         """What decides the vectors (not the batch size): settings plus the bytes of any weights/model file."""
         fields = asdict(self)
@@ -77,8 +85,6 @@ def pooled_model(model: keras.Model) -> keras.Model:
 
 def build_embedder(settings: EmbedderSettings) -> tuple[keras.Model, dict]:
     """The embedding model and a description of it (backbone, preprocessing, image size, ...)."""
-    if settings.resize not in RESIZE_MODES:
-        raise choice_error("resize mode", settings.resize, RESIZE_MODES)
     if settings.model_path:
         return _trained_embedder(settings)
     spec = get_backbone_spec(settings.backbone)
