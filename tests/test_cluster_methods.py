@@ -118,3 +118,13 @@ def test_bad_method_and_k_are_one_line_errors(blobs):
         ClusterSettings(method="dbscan", k=3)
     with pytest.raises(ArtzooError, match="needs --k"):
         ClusterSettings(method="gmm")
+
+
+def test_k_auto_reason_names_ties_and_missing_majorities():
+    from artzoo.clustering.choose_k import _winner
+
+    table = [{"k": k, "silhouette": s, "davies_bouldin": d, "calinski_harabasz": c}
+             for k, s, d, c in ((2, 0.1, 2.0, 90), (3, 0.3, 1.0, 80), (4, 0.2, 1.5, 70))]
+    # 2 votes each for k=2 and k=3: k=3 has the better mean rank (silhouette 1st, DB 1st, CH 2nd).
+    assert _winner({"elbow": 2, "silhouette": 3, "davies_bouldin": 3, "calinski_harabasz": 2}, table) == (3, [2, 3])
+    assert _winner({"elbow": 4, "silhouette": 3, "davies_bouldin": 2, "calinski_harabasz": 2}, table) == (2, [2])

@@ -45,12 +45,15 @@ def choose_k(x: np.ndarray, method: str, k_values: range | list[int], seed: int 
         row.update(internal_scores(x, result.labels, seed, sample_size))
         table.append(row)
     votes = _votes(table)
-    k = _winner(votes, table)
+    k, tied = _winner(votes, table)
     backing = [c for c in CRITERIA if votes[c] == k]
     detail = ", ".join(f"{c} {votes[c]}" for c in CRITERIA)
     reason = f"k={k}: preferred by {len(backing)} of {len(CRITERIA)} criteria ({detail})"
-    if len(backing) < len(CRITERIA) / 2 + 1 and len(backing) < len(CRITERIA):
-        reason += "; no clear majority, ties broken by the mean rank of silhouette, Davies-Bouldin, Calinski-Harabasz"
+    if len(tied) > 1:
+        others = ", ".join(f"k={t}" for t in tied if t != k)
+        reason += f"; tied with {others}, broken by the mean rank of silhouette, Davies-Bouldin, Calinski-Harabasz"
+    elif len(backing) <= len(CRITERIA) // 2:
+        reason += "; most votes but no majority: the criteria disagree, so treat this k with caution"
     return KChoice(k, table, votes, reason)
 
 
@@ -69,16 +72,17 @@ def _votes(table: list[dict]) -> dict[str, int]:
     }
 
 
-def _winner(votes: dict[str, int], table: list[dict]) -> int:
+def _winner(votes: dict[str, int], table: list[dict]) -> tuple[int, list[int]]:
+    """The k with most votes (a tie goes to the best mean rank), and the k values that tied for most."""
     counts: dict[int, int] = {}
     for k in votes.values():
         counts[k] = counts.get(k, 0) + 1
     top = max(counts.values())
-    tied = [k for k, c in counts.items() if c == top]
+    tied = sorted(k for k, c in counts.items() if c == top)
     if len(tied) == 1:
-        return tied[0]
+        return tied[0], tied
     ranks = _mean_ranks(table)
-    return min(tied, key=lambda k: (ranks[k], k))
+    return min(tied, key=lambda k: (ranks[k], k)), tied
 
 
 def _mean_ranks(table: list[dict]) -> dict[int, float]:
