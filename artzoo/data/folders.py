@@ -127,5 +127,5 @@ def scan_flat_folder(root: str | Path, max_pixels: int = 40_000_000) -> FolderSp
                           "or has subfolders)")
     files = [(str(p), "") for p in sorted(root.iterdir()) if p.is_file() and not is_hidden(p)]
     quarantined: list[dict] = []
-    kept = _validate(files, max_pixels, quarantined)
+    kept = _validate(files, max_pixels, quarantined, {})
     return FolderSplits(splits={"all": kept}, classes=[], quarantined=quarantined)
