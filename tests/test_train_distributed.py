@@ -198,3 +198,15 @@ def test_learning_rates_scale_with_the_replicas():
 def test_unknown_strategy_names_the_choices():
     with pytest.raises(ArtzooError, match="unknown strategy 'horovod'; expected one of: auto, none, mirrored"):
         create_distribution("horovod")
+
+
+def test_importing_the_training_code_runs_no_tensorflow_op():
+    """MultiWorkerMirroredStrategy must be created before any op: no artzoo module may run one at import."""
+    import subprocess
+    import sys
+
+    code = ("from tensorflow.python.eager import context\n"
+            "import artzoo.commands.train, artzoo.train.runner, artzoo.export.exporter, artzoo.reporting.report\n"
+            "print(context.context()._context_handle is None)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=str(REPO), timeout=300)
+    assert out.stdout.strip().splitlines()[-1] == "True", out.stderr[-2000:]

@@ -157,26 +157,28 @@ def _kill_mid_epoch(proc: subprocess.Popen, backup: Path, epoch: int, timeout: f
 def test_sigkill_mid_epoch_then_the_same_command_resumes_there(louvre_small, tmp_path):
     run = tmp_path / "run"
     args = ["train", "--task", "genre", "--data-dir", str(louvre_small), "--backbone", "cnn3", "--weights", "none",
-            "--image-size", "96", "--batch-size", "4", "--epochs", "2", "--fine-tune-epochs", "3",
+            "--image-size", "96", "--batch-size", "4", "--epochs", "2", "--fine-tune-epochs", "4",
             "--run-dir", str(run), "--no-export", "--quiet"]
     proc = subprocess.Popen([sys.executable, "-m", "artzoo", *args], cwd=REPO, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     backup = run / "backup" / "fine_tune"
-    _kill_mid_epoch(proc, backup, epoch=4)  # phase 1 = epochs 0-1; phase 2 = 2-4; killed during epoch 4
+    _kill_mid_epoch(proc, backup, epoch=4)  # phase 1 = epochs 0-1; phase 2 = 2-5; aimed at the middle of epoch 4
     assert proc.returncode == -signal.SIGKILL
-    assert _committed_epoch(backup) == 4, "the kill came after epoch 4 ended; the test needs a slower epoch"
-    assert history_epochs(run) == [0, 1, 2, 3]
-    rows_before = history_text_rows(run)
+    committed = _committed_epoch(backup)  # epochs the backup holds; on a loaded machine the kill may land later
+    assert committed in (4, 5), committed
+    # The history may already hold the row of the epoch being killed (written just before its backup).
+    assert history_epochs(run) in (list(range(committed)), list(range(committed + 1)))
+    rows_before = history_text_rows(run)[:committed]
 
     result = run_cli(*args)
     assert result.returncode == 0, result.stderr[-3000:]
-    assert "resuming phase 'fine_tune' at epoch 4" in result.stderr
+    assert f"resuming phase 'fine_tune' at epoch {committed}" in result.stderr
     assert "resuming phase 'frozen'" not in result.stderr  # phase 1 was done: skipped, not retrained
     assert "(resumed)" in result.stdout
-    assert history_epochs(run) == [0, 1, 2, 3, 4]
-    assert history_text_rows(run)[:4] == rows_before
+    assert history_epochs(run) == [0, 1, 2, 3, 4, 5]  # each epoch exactly once
+    assert history_text_rows(run)[:committed] == rows_before
     progress = json.loads((run / "progress.json").read_text())
-    assert progress["finished"] and progress["resumes"] == [{"phase": "fine_tune", "epoch": 4}]
+    assert progress["finished"] and progress["resumes"] == [{"phase": "fine_tune", "epoch": committed}]
     assert keras.models.load_model(run / "model.keras", safe_mode=True) is not None
     assert not (run / "backup").exists()
 

@@ -105,3 +105,27 @@ def _validate(
                 seen[digest] = image.path
                 kept.append(image)
     return kept
+
+
+def is_flat_image_folder(root: str | Path) -> bool:
+    """True when `root` holds files and no (visible) subfolders: an unlabelled collection of images."""
+    root = Path(root)
+    if not root.is_dir():
+        return False
+    children = [p for p in root.iterdir() if not is_hidden(p)]
+    return any(p.is_file() for p in children) and not any(p.is_dir() for p in children)
+
+
+def scan_flat_folder(root: str | Path, max_pixels: int = 40_000_000) -> FolderSplits:
+    """Reads an unlabelled flat folder of images: one split "all", no classes, every file validated.
+
+    Images get the empty label ""; what cannot be used is quarantined, as in `scan_folder`.
+    """
+    root = Path(root)
+    if not is_flat_image_folder(root):
+        raise ArtzooError(f"data folder {str(root)!r} is not a flat folder of image files (it is missing, empty "
+                          "or has subfolders)")
+    files = [(str(p), "") for p in sorted(root.iterdir()) if p.is_file() and not is_hidden(p)]
+    quarantined: list[dict] = []
+    kept = _validate(files, max_pixels, quarantined, {})
+    return FolderSplits(splits={"all": kept}, classes=[], quarantined=quarantined)

@@ -17,7 +17,7 @@ import tensorflow as tf
 from artzoo.data.resize import decode_rgb, resize_image
 
 FORMATS = "JPEG, PNG, BMP or WebP"
-UNKNOWN = tf.constant(-1, tf.int64)
+UNKNOWN = -1  # a header that does not state its size (made a tensor inside the traced graph)
 _HEADER_BYTES = 32
 
 
@@ -88,7 +88,7 @@ def header_size(image_bytes: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
             (starts(0, b"BM") & enough(26), bmp),
             (starts(0, b"RIFF") & starts(8, b"WEBP"), lambda: _webp_size(head, starts, enough)),
         ],
-        default=lambda: tf.stack([UNKNOWN, UNKNOWN]),
+        default=lambda: tf.constant([UNKNOWN, UNKNOWN], tf.int64),
         exclusive=False,
     )
     return size[0], size[1]
@@ -113,7 +113,7 @@ def _webp_size(head: tf.Tensor, starts, enough) -> tf.Tensor:
             (starts(12, b"VP8L") & starts(20, b"\x2f") & enough(25), lossless),
             (starts(12, b"VP8X") & enough(30), extended),
         ],
-        default=lambda: tf.stack([UNKNOWN, UNKNOWN]),
+        default=lambda: tf.constant([UNKNOWN, UNKNOWN], tf.int64),
         exclusive=False,
     )
 

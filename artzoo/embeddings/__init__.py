@@ -1,0 +1,1 @@
+"""Embeddings: image collections, embedding models (pooled classifier features), the cached .npz file."""
