@@ -7,6 +7,7 @@ from typing import Optional, Sequence
 
 import numpy as np
 
+from artzoo.data.imbalance import head_imbalance, summary_text
 from artzoo.data.tfds_lookup import prepare, prepared_configs, tfds_builder, tfds_data_dir
 
 MAX_CLASSES_SHOWN = 30
@@ -42,22 +43,24 @@ def build_dataset(
     tfds_dir: Optional[str],
     config: Optional[str],
     label_columns: Optional[Sequence[str]] = None,
+    imbalance_warning: float = 0.5,
 ) -> str:
     builder = tfds_builder(name, tfds_dir, config, manual_dir=manual_dir, label_columns=label_columns)
     already = builder.is_prepared()
     prepare(builder, manual_dir)
     verb = "already prepared" if already else "prepared"
-    return f"{builder.info.full_name} {verb} in {builder.data_dir}\n" + describe(builder)
+    return f"{builder.info.full_name} {verb} in {builder.data_dir}\n" + describe(builder, imbalance_warning)
 
 
-def dataset_info(name: str, manual_dir: Optional[str], tfds_dir: Optional[str], config: Optional[str]) -> str:
+def dataset_info(name: str, manual_dir: Optional[str], tfds_dir: Optional[str], config: Optional[str],
+                 imbalance_warning: float = 0.5) -> str:
     """What a prepared dataset holds; for one not yet prepared, how to prepare it (nothing is built)."""
     builder = tfds_builder(name, tfds_dir, config, manual_dir=manual_dir)
     if not builder.is_prepared():
         instructions = getattr(builder, "MANUAL_DOWNLOAD_INSTRUCTIONS", "") or ""
         return (f"{builder.info.full_name} is not prepared in {tfds_data_dir(tfds_dir)}; build it with "
                 f"`artzoo datasets build {name} --manual-dir DIR`\n{instructions.rstrip()}")
-    return f"{builder.info.full_name} in {builder.data_dir}\n" + describe(builder)
+    return f"{builder.info.full_name} in {builder.data_dir}\n" + describe(builder, imbalance_warning)
 
 
 def label_features(features) -> dict[str, tuple[list[str], bool]]:
@@ -93,8 +96,9 @@ def class_counts(builder, split: str) -> dict[str, tuple[np.ndarray, int]]:
     return {key: (counts[key][0], missing[key]) for key in labels}
 
 
-def describe(builder) -> str:
-    """Counts per split and class for every label feature, then the quarantine summary."""
+def describe(builder, imbalance_warning: float = 0.5) -> str:
+    """Counts per split and class for every label feature with its imbalance (and a warning when one class
+    holds more than `imbalance_warning` of a single-label feature), then the quarantine summary."""
     labels = label_features(builder.info.features)
     lines = []
     for split, info in builder.info.splits.items():
@@ -102,6 +106,10 @@ def describe(builder) -> str:
         for key, (per_class, missing) in class_counts(builder, split).items():
             names, multi = labels[key]
             lines.append(f"  {key}{' (multi-label)' if multi else ''}: " + _class_line(names, per_class, missing))
+            imbalance = head_imbalance(per_class, names, imbalance_warning, multi_label=multi)
+            lines.append(f"    imbalance: {summary_text(imbalance)}")
+            if imbalance["warning"]:
+                lines.append(f"    warning: {imbalance['warning']}")
     quarantine = (builder.info.metadata or {}).get("quarantine", {})
     for split, summary in quarantine.items():
         lines.append(f"quarantine {split}: " + ", ".join(f"{k} {v}" for k, v in summary.items()))

@@ -15,6 +15,8 @@ def register(sub) -> None:
     p.add_argument("--tfds-dir", help="where prepared datasets live (default $TFDS_DATA_DIR or ~/tensorflow_datasets)")
     p.add_argument("--config", dest="builder_config", help="builder config name (art_folder: the name to build under)")
     p.add_argument("--label-columns", help="art_folder from a CSV: comma-separated label columns (default: all)")
+    p.add_argument("--imbalance-warning", type=float, default=0.5, metavar="SHARE",
+                   help="warn when one class holds more than this share of a split (default 0.5)")
     p.set_defaults(func=run)
 
 
@@ -28,7 +30,8 @@ def run(args) -> int:
         raise ArtzooError(f"`artzoo datasets {args.action}` needs a dataset name; see `artzoo datasets list`")
     if args.action == "build":
         columns = [c.strip() for c in args.label_columns.split(",") if c.strip()] if args.label_columns else None
-        print(build_dataset(args.name, args.manual_dir, args.tfds_dir, args.builder_config, columns))
+        print(build_dataset(args.name, args.manual_dir, args.tfds_dir, args.builder_config, columns,
+                            args.imbalance_warning))
     else:
-        print(dataset_info(args.name, args.manual_dir, args.tfds_dir, args.builder_config))
+        print(dataset_info(args.name, args.manual_dir, args.tfds_dir, args.builder_config, args.imbalance_warning))
     return 0

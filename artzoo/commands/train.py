@@ -73,5 +73,10 @@ def run(args) -> int:
     print(f"run directory: {run_dir.root}{note.get(run_dir.outcome, '')}")
     for split, heads in summary["headline"].items():
         print(f"{split}: " + ", ".join(f"{h} {v:.4f}" for h, v in heads.items()))
+    for split, heads in summary.get("imbalance", {}).items():
+        for h, m in heads.items():
+            print(f"{split} {h}: macro-F1 {m['macro_f1']:.4f}, weighted-F1 {m['weighted_f1']:.4f}, balanced "
+                  f"accuracy {m['balanced_accuracy']:.4f}, lowest recall {m['worst_class']} "
+                  f"{m['per_class_recall'][m['worst_class']]:.4f}")
     print(f"train time: {summary['train_seconds']} s; export: {summary['export']}")
     return 0

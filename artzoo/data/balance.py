@@ -1,5 +1,12 @@
 """Class balance: class weights from label counts (applied per head as sample weights; Keras's
-class_weight only works for single-output models), undersampling and per-epoch resampling of tf.data."""
+class_weight only works for single-output models), undersampling and two ways of oversampling in tf.data.
+
+Oversampling, compared: `resample` makes one pass over the (cached) stream and emits every item a random
+number of times (floor or ceil of its class's rate), so each item is seen about equally often; `sample_classes`
+uses `tf.data.Dataset.sample_from_datasets` over one endless, shuffled stream per class with equal weights,
+the tf.data guide's recipe (classes equal in every stretch of the stream, items drawn as their class comes up).
+`Dataset.rejection_resample` is not used: to oversample it needs the stream repeated and then throws away
+most majority items it has already decoded."""
 
 from __future__ import annotations
 
@@ -31,7 +38,7 @@ def class_weights(counts: list[int] | np.ndarray, method: str = "balanced", beta
     return weights.astype(np.float32)
 
 
-BALANCES = ("none", "undersample", "resample")
+BALANCES = ("none", "undersample", "resample", "sample")
 
 
 def head_labels(data: tf.data.Dataset, head: str) -> np.ndarray:
@@ -96,11 +103,37 @@ def resample(ds: tf.data.Dataset, label_of, rates: np.ndarray, seed: int) -> tf.
     return tf.data.Dataset.zip((ds, draws)).flat_map(copies)
 
 
+def sample_classes(data: tf.data.Dataset, labels: np.ndarray, prepare, seed: int) -> tf.data.Dataset:
+    """An epoch of `len(labelled items)` items drawn with equal probability from each class present.
+
+    Args:
+        data: the raw items, in the order of `labels`.
+        labels: each item's class for the balancing head (< 0: no label; such items are not drawn).
+        prepare: maps a dataset of raw items to what the pipeline streams (decode, resize, cache); applied
+            per class, so each class's items are decoded and cached once.
+        seed: seeds the per-class shuffles and the class draws, which change every epoch.
+    """
+    present = [int(c) for c in np.unique(labels) if c >= 0]
+    table = tf.constant(labels.astype(np.int32))
+    indexed = data.enumerate()
+    streams = []
+    for c in present:
+        members = indexed.filter(lambda i, _, c=c: tf.equal(tf.gather(table, i), c)).map(lambda _, item: item)
+        # buffer = the whole class: the first pass is read in full, so a cache inside `prepare` completes.
+        size = int((labels == c).sum())
+        streams.append(prepare(members).repeat().shuffle(size, seed=seed + c, reshuffle_each_iteration=True))
+    if not streams:
+        raise ValueError("no labelled item to balance")
+    mixed = tf.data.Dataset.sample_from_datasets(streams, weights=[1.0 / len(streams)] * len(streams), seed=seed,
+                                                 rerandomize_each_iteration=True)
+    return mixed.take(int((labels >= 0).sum()))
+
+
 def balanced_epoch_size(counts: list[int], total: int, balance: str) -> int:
     """Items per training epoch after balancing (for learning-rate schedules): `total` when not balanced."""
     present = [c for c in counts if c > 0]
     if balance == "undersample" and present:
         return min(present) * len(present)
-    if balance == "resample":
+    if balance in ("resample", "sample"):
         return int(sum(counts))
     return total

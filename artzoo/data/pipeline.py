@@ -1,5 +1,7 @@
 """tf.data input pipelines:
-[undersample] -> decode -> resize -> cache -> [resample] -> shuffle -> batch -> targets -> augment -> [mix] -> prefetch.
+[undersample] -> decode -> resize -> cache -> [resample] -> shuffle -> batch -> targets -> augment (stronger on
+rare classes) -> [mix] -> prefetch; balance "sample" replaces decode..shuffle by one such stream per class mixed
+with `sample_from_datasets`.
 
 Decoded, resized images are cached as uint8 (a quarter of float32's memory) so later epochs skip the
 JPEG decoder; augmentation runs after the cache, on whole batches, so every epoch sees new variants.
@@ -15,7 +17,10 @@ import numpy as np
 import tensorflow as tf
 
 from artzoo.config import HeadConfig
-from artzoo.data.balance import BALANCES, head_labels, resample, resample_rates, undersample, undersample_mask
+from artzoo.data.balance import (
+    BALANCES, head_labels, resample, resample_rates, sample_classes, undersample, undersample_mask,
+)
+from artzoo.data.rare_augment import augment_batches
 from artzoo.data.resize import decode_rgb, resize_image
 from artzoo.errors import ArtzooError, choice_error
 
@@ -39,6 +44,8 @@ def make_dataset(
     class_weights: Optional[dict[str, np.ndarray]] = None,
     balance: str = "none",
     balance_head: Optional[str] = None,
+    rare_augmenter=None,
+    rare_classes: Optional[dict[str, np.ndarray]] = None,
 ) -> tf.data.Dataset:
     """Batches of `(image, {head: target}, {head: sample_weight})` ready for `model.fit`.
 
@@ -46,26 +53,31 @@ def make_dataset(
     heads. The sample weight of a head is its class weight, or 0 where the item's label for that head is
     missing. `balance` ("undersample" / "resample", training only) balances the classes of `balance_head`
     (default: the first softmax head); `mixer` (MixUp / CutMix, training only) mixes images and targets.
+    `rare_augmenter` replaces `augmenter` on items of the classes marked True in `rare_classes[head]`.
     """
     if balance not in BALANCES:
         raise choice_error("data.balance", balance, BALANCES)
     head = _balance_head(heads, balance_head) if training and balance != "none" else None
     if head and balance == "undersample":
         data = undersample(data, undersample_mask(head_labels(data, head), seed))
-    ds = data.map(_decode_fn(image_size, resize), num_parallel_calls=AUTOTUNE)
-    if cache:
-        ds = ds.cache()
-    if head and balance == "resample":
-        labels = head_labels(data, head)
-        counts = np.bincount(labels[labels >= 0], minlength=num_classes[head])
-        ds = resample(ds, lambda item: item[1][head], resample_rates(counts), seed)
-    if training:
-        ds = ds.shuffle(shuffle_buffer, seed=seed, reshuffle_each_iteration=True)
+    def prepare(items):
+        decoded = items.map(_decode_fn(image_size, resize), num_parallel_calls=AUTOTUNE)
+        return decoded.cache() if cache else decoded
+
+    if head and balance == "sample":
+        ds = sample_classes(data, head_labels(data, head), prepare, seed)  # already mixed: no shuffle
+    else:
+        ds = prepare(data)
+        if head and balance == "resample":
+            labels = head_labels(data, head)
+            counts = np.bincount(labels[labels >= 0], minlength=num_classes[head])
+            ds = resample(ds, lambda item: item[1][head], resample_rates(counts), seed)
+        if training:
+            ds = ds.shuffle(shuffle_buffer, seed=seed, reshuffle_each_iteration=True)
     ds = ds.batch(batch_size, num_parallel_calls=AUTOTUNE)
     ds = ds.map(_targets_fn(heads, num_classes, class_weights), num_parallel_calls=AUTOTUNE)
-    if training and augmenter is not None:
-        ds = ds.map(lambda x, y, w: (tf.clip_by_value(augmenter(x, training=True), 0.0, 255.0), y, w),
-                    num_parallel_calls=AUTOTUNE)
+    if training and (augmenter is not None or rare_augmenter is not None):
+        ds = ds.map(augment_batches(augmenter, rare_augmenter, rare_classes), num_parallel_calls=AUTOTUNE)
     if training and mixer is not None:
         ds = ds.map(mixer, num_parallel_calls=AUTOTUNE)
     return ds.prefetch(AUTOTUNE)

@@ -10,6 +10,7 @@ from keras import layers
 
 from artzoo.config import ModelConfig
 from artzoo.errors import ArtzooError
+from artzoo.models.cascade import attach_cascade_head
 from artzoo.models.heads import attach_head
 from artzoo.models.layers import AttentionPooling, ImagePreprocessing, SpatialSelfAttention, SqueezeExcitation
 from artzoo.models.registry import create_backbone, get_backbone_spec
@@ -55,5 +56,8 @@ def build_classifier(cfg: ModelConfig, classes: dict[str, list[str]], image_size
     for head in cfg.heads:
         if head.name not in classes:
             raise ArtzooError(f"head {head.name!r} has no classes; known heads: {', '.join(classes)}")
-        outputs[head.name] = attach_head(x, head, len(classes[head.name]))
+        if head.cascade != "none":
+            outputs[head.name] = attach_cascade_head(x, head, classes[head.name])
+        else:
+            outputs[head.name] = attach_head(x, head, len(classes[head.name]))
     return keras.Model(inputs, outputs, name=f"artzoo_{cfg.backbone}")

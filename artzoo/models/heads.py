@@ -23,7 +23,19 @@ def attach_head(features, head: HeadConfig, num_classes: int):
 
 
 def head_loss(head: HeadConfig) -> keras.losses.Loss:
-    """Loss for a head; softmax labels arrive one-hot (so label smoothing works), sigmoid labels multi-hot."""
+    """Loss for a head; softmax labels arrive one-hot (so label smoothing works), sigmoid labels multi-hot.
+
+    `head.loss == "focal"` picks Keras's focal losses (Lin et al. 2017): each item's cross-entropy is scaled by
+    (1 - p_true) ** focal_gamma, so confidently right (mostly majority-class) items count less; alpha scales
+    the loss (categorical) or weighs positives against negatives (binary, with class balancing on).
+    """
+    if head.loss == "focal":
+        if head.type == "softmax":
+            return keras.losses.CategoricalFocalCrossentropy(
+                alpha=head.focal_alpha, gamma=head.focal_gamma, label_smoothing=head.label_smoothing)
+        return keras.losses.BinaryFocalCrossentropy(
+            apply_class_balancing=True, alpha=head.focal_alpha, gamma=head.focal_gamma,
+            label_smoothing=head.label_smoothing)
     if head.type == "softmax":
         return keras.losses.CategoricalCrossentropy(label_smoothing=head.label_smoothing)
     return keras.losses.BinaryCrossentropy(label_smoothing=head.label_smoothing)

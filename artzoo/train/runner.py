@@ -35,6 +35,9 @@ from artzoo.models.classifier import build_classifier
 from artzoo.plots import confusion_matrix, training_curves
 from artzoo.reporting.thresholds import record_tuning, thresholds_by_head, tune_sigmoid_heads
 from artzoo.run_dir import RunDir
+from artzoo.train.imbalance import (
+    imbalance_scores, print_imbalance, rare_augmentation, resolve_rare_classes, run_imbalance_report,
+)
 from artzoo.train.phases import Session, fit_phases, lr_factor, say
 from artzoo.train.precision import precision_policy
 from artzoo.train.progress import RunProgress, config_changes
@@ -112,17 +115,25 @@ def open_session(cfg: RunConfig, dist: Distribution, progress: RunProgress, verb
 
 def _train(session: Session, data: LabeledData, started: float) -> str:
     cfg, dist, run = session.cfg, session.dist, session.write
+    imbalance = run_imbalance_report(cfg, data.counts, data.classes)
+    # Rare classes found from the counts build the model and pipeline; config.yaml keeps what the user set
+    # (a rerun resumes against it) and data.json records what was found.
+    model_cfg = resolve_rare_classes(cfg, data.counts[cfg.data.train_split], data.classes)
     if dist.is_chief:
         run.save_config(cfg)
         run.write_json(run.labels_path, data.classes)
-        run.write_json(run.data_path, {"source": data.source, "counts": data.counts, "quarantine": data.quarantine})
+        run.write_json(run.data_path, {"source": data.source, "counts": data.counts, "quarantine": data.quarantine,
+                                       "imbalance": imbalance, "rare_classes": {
+                                           h.name: list(h.rare_classes) for h in model_cfg.model.heads
+                                           if h.rare_augment or h.cascade != "none"}})
+        print_imbalance(imbalance, cfg.data.train_split)
     batch = cfg.data.batch_size * dist.replicas  # data.batch_size is per replica
     n_train = sum(data.counts[cfg.data.train_split][cfg.model.heads[0].name])
     with precision_policy(_precision_setting(cfg, dist)) as policy:
         if not session.progress.trained:
-            train_ds, val_ds = _datasets(cfg, data, batch, dist)
+            train_ds, val_ds = _datasets(model_cfg, data, batch, dist)
             with dist.strategy.scope():
-                model = build_classifier(cfg.model, data.classes, cfg.data.image_size)
+                model = build_classifier(model_cfg.model, data.classes, cfg.data.image_size)
             fit_phases(session, model, train_ds, val_ds, math.ceil(max(_epoch_size(cfg, data, n_train), 1) / batch))
             session.progress.weights_sha256 = weights_digest(model)
             if dist.num_workers > 1:
@@ -137,6 +148,7 @@ def _train(session: Session, data: LabeledData, started: float) -> str:
     export_dir = _export_once(session, best, data.classes) if cfg.export.enabled else None
     _write_summary(session, best, metrics, export_dir, policy=policy, global_batch=batch, train_images=n_train,
                    train_seconds=round(trained_seconds, 1), total_seconds=round(time.time() - started, 1))
+    run.update_summary(imbalance=imbalance_scores(metrics), imbalance_warnings=imbalance["warnings"])
     session.progress.finished = True
     session.save_progress()
     return "trained"
@@ -183,13 +195,15 @@ def _datasets(cfg: RunConfig, data: LabeledData, batch_size: int, dist: Distribu
     num_classes = {h.name: len(data.classes[h.name]) for h in heads}
     train_counts = data.counts[cfg.data.train_split]
     weights = {h.name: class_weights(train_counts[h.name], h.class_weight) for h in heads if h.type == "softmax"}
+    rare_augmenter, rare_tables = rare_augmentation(cfg, data.classes)
     common = dict(image_size=cfg.data.image_size, batch_size=batch_size, resize=cfg.data.resize,
                   cache=cfg.data.cache, seed=cfg.train.seed)
     train_ds = make_dataset(
         data.split(cfg.data.train_split), heads, num_classes, training=True, shuffle_buffer=cfg.data.shuffle_buffer,
         augmenter=build_augmenter(cfg.data.augment, cfg.train.seed),
         mixer=build_mixer(cfg.data.augment, cfg.train.seed),
-        class_weights=weights, balance=cfg.data.balance, balance_head=cfg.data.balance_head, **common,
+        class_weights=weights, balance=cfg.data.balance, balance_head=cfg.data.balance_head,
+        rare_augmenter=rare_augmenter, rare_classes=rare_tables, **common,
     )
     val_ds = make_dataset(data.split(cfg.data.val_split), heads, num_classes, **common)
     if dist.kind == "tpu":
