@@ -5,6 +5,8 @@
 - `SpatialSelfAttention`: SAGAN-style self-attention over the feature map's positions; returns the
   re-weighted features and a spatial attention map (H', W') for visualisation.
 - `AttentionPooling`: multi-head attention of a learned query over spatial tokens, instead of average pooling.
+- `PatchTokenGrid`: a transformer's patch tokens laid back out as a feature map, so SE, self-attention and
+  pooling work on a ViT as on a CNN.
 """
 
 from __future__ import annotations
@@ -164,3 +166,29 @@ class AttentionPooling(layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "num_heads": self.num_heads}
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class PatchTokenGrid(layers.Layer):
+    """(batch, skip_tokens + H*W, C) transformer tokens -> (batch, H, W, C) feature map.
+
+    The first `skip_tokens` tokens (a ViT's class token) are dropped; the rest are patch tokens in row-major
+    order, as a ViT's patch embedding emits them.
+    """
+
+    def __init__(self, grid_height: int, grid_width: int, skip_tokens: int = 1, **kwargs):
+        super().__init__(**kwargs)
+        self.grid_height = grid_height
+        self.grid_width = grid_width
+        self.skip_tokens = skip_tokens
+
+    def call(self, tokens):
+        patches = tokens[:, self.skip_tokens:, :]
+        return ops.reshape(patches, (-1, self.grid_height, self.grid_width, ops.shape(tokens)[-1]))
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], self.grid_height, self.grid_width, input_shape[-1])
+
+    def get_config(self):
+        return {**super().get_config(), "grid_height": self.grid_height, "grid_width": self.grid_width,
+                "skip_tokens": self.skip_tokens}

@@ -28,13 +28,21 @@ from artzoo.train.optimizers import learning_rate_schedule, make_optimizer
 from artzoo.train.precision import precision_policy
 
 
-def train(cfg: RunConfig, verbose: int | str = "auto") -> RunDir:
-    """Trains the model `cfg` describes and returns its run directory."""
+def train(cfg: RunConfig, verbose: int | str = "auto", data: LabeledData | None = None) -> RunDir:
+    """Trains the model `cfg` describes and returns its run directory.
+
+    Args:
+        data: labelled splits to use instead of loading `cfg.data` (e.g. built in memory by a benchmark).
+    """
+    if cfg.model.mode == "specialists":
+        from artzoo.train.specialists import train_specialists
+
+        return train_specialists(cfg, verbose, data)
     started = time.time()
     keras.utils.set_random_seed(cfg.train.seed)
     if cfg.train.deterministic:
         tf.config.experimental.enable_op_determinism()
-    data = load_labeled_data(cfg.data, cfg.model.heads)
+    data = data if data is not None else load_labeled_data(cfg.data, cfg.model.heads)
     for split in (cfg.data.train_split, cfg.data.val_split):
         data.split(split)  # fails early, naming the splits that exist
     run = RunDir.create(cfg.run_dir, cfg.task)
@@ -95,8 +103,8 @@ def _compile(model, cfg: RunConfig, learning_rate, steps: int, epochs: int) -> N
         optimizer=make_optimizer(schedule, t.clipnorm),
         loss={h.name: head_loss(h) for h in cfg.model.heads},
         loss_weights={h.name: h.loss_weight for h in cfg.model.heads},
-        metrics={h.name: head_metrics(h, num_classes[h.name]) for h in cfg.model.heads},
-        weighted_metrics=None,
+        # Weighted, so items whose label is missing for a head (sample weight 0) do not count in its metrics.
+        weighted_metrics={h.name: head_metrics(h, num_classes[h.name]) for h in cfg.model.heads},
         jit_compile={"auto": "auto", "on": True, "off": False}[t.jit_compile],
     )
 
