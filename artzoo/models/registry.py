@@ -197,6 +197,11 @@ def _load_weights_file(spec: BackboneSpec, model: keras.Model, path: Path) -> No
         ) from None
 
 
+def check_input_shape(name: str, input_shape: tuple) -> None:
+    """Raises `ArtzooError` when backbone `name` cannot take `input_shape` (too small, not a patch multiple...)."""
+    _check_input_shape(get_backbone_spec(name), tuple(input_shape))
+
+
 def _check_input_shape(spec: BackboneSpec, input_shape: tuple) -> None:
     if len(input_shape) != 3 or input_shape[-1] != 3:
         raise ArtzooError(f"input_shape {input_shape!r} must be (height, width, 3)")
@@ -226,7 +231,8 @@ def block_groups(
 
     With `block_pattern`, a new block starts whenever the block id named by its first group changes; layers
     whose names do not match stay with the block before them. With `end_pattern`, a matching layer closes
-    the current block. Without either, each layer that has weights is a block.
+    the current block (layers after the last one join the last block). Without either, each layer that has
+    weights is a block.
 
     Args:
         backbone: the feature extractor.
@@ -253,6 +259,8 @@ def block_groups(
             groups.append([])
             current_id = block_id
         groups[-1].append(layer)
+    if end_regex is not None and not closed and len(groups) > 1:
+        groups[-2].extend(groups.pop())  # layers after the last block's end (a final activation) join it
     return groups
 
 

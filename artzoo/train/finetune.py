@@ -38,3 +38,22 @@ def unfreeze_top_blocks(model: keras.Model, backbone_name: str, num_blocks: int)
         if isinstance(layer, keras.layers.BatchNormalization):
             layer.trainable = False
     return [layer.name for layer in top if layer.trainable and layer.weights]
+
+
+def trains_from_scratch(weights) -> bool:
+    """True for random initial weights: there is nothing pretrained to protect by freezing."""
+    return weights in (None, "", "none", "None")
+
+
+def set_phase_trainable(model: keras.Model, backbone_name: str, weights, phase: str, fine_tune_blocks: int) -> None:
+    """Trainability for a training phase: "frozen" freezes the backbone, "fine_tune" unfreezes its top blocks.
+
+    A backbone trained from scratch (weights none) is trainable as a whole in every phase, BatchNorm included:
+    freezing random features, or BatchNorm statistics that were never estimated, would only cripple it.
+    """
+    if trains_from_scratch(weights):
+        model.get_layer(BACKBONE_NAME).trainable = True
+    elif phase == "frozen":
+        freeze_backbone(model)
+    else:
+        unfreeze_top_blocks(model, backbone_name, fine_tune_blocks)

@@ -23,7 +23,7 @@ from artzoo.models.heads import head_loss, head_metrics
 from artzoo.plots import confusion_matrix, training_curves
 from artzoo.run_dir import RunDir
 from artzoo.train.callbacks import phase_callbacks
-from artzoo.train.finetune import freeze_backbone, unfreeze_top_blocks
+from artzoo.train.finetune import set_phase_trainable
 from artzoo.train.optimizers import learning_rate_schedule, make_optimizer
 from artzoo.train.precision import precision_policy
 
@@ -121,12 +121,9 @@ def _fit_two_phases(cfg: RunConfig, model, train_ds, val_ds, steps: int, run: Ru
     for index, (name, epochs, lr) in enumerate(phases, start=1):
         if epochs <= 0:
             continue
-        if name == "frozen":
-            freeze_backbone(model)
-        else:
-            if run.model_path.is_file():
-                model.load_weights(run.model_path)  # continue from phase 1's best epoch
-            unfreeze_top_blocks(model, cfg.model.backbone, t.fine_tune_blocks)
+        if name != "frozen" and run.model_path.is_file():
+            model.load_weights(run.model_path)  # continue from phase 1's best epoch
+        set_phase_trainable(model, cfg.model.backbone, cfg.model.weights, name, t.fine_tune_blocks)
         _compile(model, cfg, lr, steps, epochs)
         callbacks, checkpoint = phase_callbacks(run, t, phase=index, best_so_far=best)
         start = time.time()

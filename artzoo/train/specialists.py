@@ -14,6 +14,7 @@ from dataclasses import replace
 from typing import Optional
 
 import keras
+import tensorflow as tf
 
 from artzoo.config import HeadConfig, RunConfig
 from artzoo.data.sources import LabeledData, load_labeled_data
@@ -29,10 +30,18 @@ def head_data(data: LabeledData, head: HeadConfig) -> LabeledData:
         value = labels[head.name]
         return value >= 0 if head.type == "softmax" else value[0] >= 0
 
-    splits = {
-        split: ds.filter(labelled).map(lambda image, labels: (image, {head.name: labels[head.name]}))
-        for split, ds in data.splits.items()
-    }
+    def only_head(image, labels):
+        return image, {head.name: labels[head.name]}
+
+    splits = {}
+    for split, ds in data.splits.items():
+        known = sum(data.counts[split][head.name]) if head.type == "softmax" else None
+        if known is not None and known == int(ds.cardinality()):
+            splits[split] = ds.map(only_head)  # nothing to drop; keeps the known length
+        else:
+            ds = ds.filter(labelled).map(only_head)
+            # A softmax head's counts give the number of labelled items: keep the length known to Keras.
+            splits[split] = ds.apply(tf.data.experimental.assert_cardinality(known)) if known is not None else ds
     counts = {split: {head.name: per_head[head.name]} for split, per_head in data.counts.items()}
     return LabeledData(splits, {head.name: data.classes[head.name]}, counts, data.quarantine, data.source)
 
