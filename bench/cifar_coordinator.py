@@ -64,12 +64,14 @@ def load_data(root: Path = CIFAR):
 
 
 def run_config(args, heads):
-    from artzoo.config import DataConfig, ExportConfig, ModelConfig, RunConfig, TrainConfig
+    from artzoo.config import AugmentConfig, DataConfig, ExportConfig, ModelConfig, RunConfig, TrainConfig
 
+    # "light": flips and 10% zoom only; "default": the project default (also 18 degree turns and contrast).
+    augment = AugmentConfig(rotation=0.0, contrast=0.0) if args.augment == "light" else AugmentConfig()
     return RunConfig(
         task="cifar_coordinator",
-        run_dir=str(Path(args.out) / "run"),
-        data=DataConfig(image_size=args.image_size, batch_size=64, cache=True, test_split="test"),
+        run_dir=str(Path(args.out) / f"run-{args.augment}-{args.epochs}+{args.fine_tune_epochs}x{args.fine_tune_blocks}"),
+        data=DataConfig(image_size=args.image_size, batch_size=64, cache=True, test_split="test", augment=augment),
         model=ModelConfig(backbone="mobilenet_v2", weights="imagenet", pooling="avg", heads=heads),
         train=TrainConfig(seed=args.seed, epochs=args.epochs, learning_rate=1e-3,
                           fine_tune_epochs=args.fine_tune_epochs, fine_tune_blocks=args.fine_tune_blocks,
@@ -188,6 +190,7 @@ def main(argv=None) -> int:
     parser.add_argument("--fine-tune-epochs", type=int, default=4)
     parser.add_argument("--fine-tune-blocks", type=int, default=4)
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--augment", choices=["default", "light"], default="default")
     parser.add_argument("--out", default="/tmp/artzoo-bench/cifar_coordinator")
     parser.add_argument("--data", default=str(CIFAR), help="class folders of CIFAR-10 images")
     parser.add_argument("--probe-only", action="store_true", help="only the linear probe (embeddings cached)")
@@ -217,7 +220,7 @@ def main(argv=None) -> int:
     rows = {split: (summarise(coordinator[split]), summarise(probe["metrics"][split])) for split in ("val", "test")}
     print(f"\nCIFAR-10 test images, split 7:2:1; MobileNetV2 ImageNet at {args.image_size} px; "
           f"coordinator {args.epochs} frozen + {args.fine_tune_epochs} fine-tune epochs (top "
-          f"{args.fine_tune_blocks} blocks), seed {args.seed}")
+          f"{args.fine_tune_blocks} blocks), {args.augment} augmentation, seed {args.seed}")
     for split, (coord, lin) in rows.items():
         print(f"\n{split:5} {'metric':26} {'coordinator':>12} {'linear probe':>13} {'difference':>11}")
         for key in coord:
