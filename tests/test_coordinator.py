@@ -53,6 +53,13 @@ def test_derived_heads_follow_the_class(cifar_root):
         assert bool(labels["attributes"][0]) == (name in ("airplane", "bird"))
 
 
+def test_folder_splits_interleave_the_classes(cifar_root):
+    # Class-by-class order would defeat a shuffle buffer smaller than the split.
+    labels = [int(y["class"]) for _, y in multihead_data(cifar_root).split("train").as_numpy_iterator()]
+    assert sorted(labels) == sorted(list(range(10)) * 7)
+    assert sum(a != b for a, b in zip(labels, labels[1:])) > len(labels) // 2
+
+
 def test_every_head_has_its_own_metrics_each_epoch(shared_run):
     rows = _history(shared_run)
     assert len(rows) == 2
