@@ -51,11 +51,12 @@ def test_small_model_trains_with_finite_loss_and_float32_outputs(setting, policy
 
 def test_float16_compiles_with_dynamic_loss_scaling():
     with precision_policy("float16"):
-        cfg = ModelConfig(backbone="cnn3", weights="none", heads=(HeadConfig("label"),))
+        cfg = ModelConfig(backbone="cnn3", weights="none", heads=(HeadConfig("label", hidden_units=16),))
         model = build_classifier(cfg, {"label": ["a", "b"]}, 32)
         model.compile(optimizer=make_optimizer(1e-3), loss={"label": "categorical_crossentropy"})
     assert isinstance(model.optimizer, keras.optimizers.LossScaleOptimizer)
-    assert model.get_layer("label").compute_dtype == "float32"
+    assert model.get_layer("label_hidden").compute_dtype == "float16"  # the optional hidden layer
+    assert model.get_layer("label").compute_dtype == "float32"  # the head's output layer
 
 
 def test_policy_settings():
