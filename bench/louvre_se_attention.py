@@ -75,7 +75,14 @@ def main(argv=None) -> int:
     parser.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
     parser.add_argument("--data", default=str(LOUVRE))
     parser.add_argument("--out", default="/tmp/artzoo-bench/louvre_se_attention")
+    parser.add_argument("--table-from", nargs="+", metavar="RESULTS_JSON",
+                        help="print the table of earlier runs' results.json files (e.g. one per seed), train nothing")
     args = parser.parse_args(argv)
+    if args.table_from:
+        results = [r for f in args.table_from for r in json.loads(Path(f).read_text())["results"]]
+        args.seeds = sorted({r["seed"] for r in results})
+        print_table(results, args, n_val=json.loads(Path(args.table_from[0]).read_text()).get("n_val", 200))
+        return 0
 
     from artzoo.config import HeadConfig
     from artzoo.data.sources import load_folder
@@ -89,7 +96,8 @@ def main(argv=None) -> int:
             print(json.dumps(results[-1]), flush=True)
     print_table(results, args, sum(data.counts["val"]["genre"]))
     out = Path(args.out) / "results.json"
-    out.write_text(json.dumps({"args": {k: str(v) for k, v in vars(args).items()}, "results": results}, indent=2))
+    out.write_text(json.dumps({"args": {k: str(v) for k, v in vars(args).items()}, "results": results,
+                               "n_val": sum(data.counts["val"]["genre"])}, indent=2))
     print(f"results: {out}")
     return 0
 
