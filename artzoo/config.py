@@ -103,6 +103,10 @@ class HeadConfig:
 
 @dataclass(frozen=True)
 class ModelConfig:
+    """`mode`: "shared" trains one backbone with all heads; "specialists" trains one single-head model per
+    head (same backbone settings) and composes them into one inference model with the same outputs."""
+
+    mode: Literal["shared", "specialists"] = "shared"
     backbone: str = "mobilenet_v2"
     weights: str = "imagenet"  # imagenet | none | path to a weights file
     pooling: Literal["avg", "max", "attention"] = "avg"

@@ -58,9 +58,9 @@ def run(args) -> int:
 
     overrides = overrides_from_args(args)
     cfg = load_config_file(args.config, overrides) if args.config else load_task_config(args.task, overrides)
-    from artzoo.models.registry import get_backbone_spec
+    from artzoo.config_checks import check_run_config
 
-    get_backbone_spec(cfg.model.backbone)  # unknown backbone: fail before loading any data
+    check_run_config(cfg)  # unknown backbone, bad head settings...: fail before loading any data
 
     from artzoo.train.runner import train
 

@@ -6,6 +6,7 @@ class names per head, label counts per split, and what was quarantined.
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass, field
 from typing import Optional, Sequence
 
@@ -123,6 +124,9 @@ def load_folder(
     index = {c: i for i, c in enumerate(scanned.classes)}
     splits, counts = {}, {}
     for split, images in scanned.splits.items():
+        # Interleave the classes (a fixed hash order): listed class by class, a split larger than the shuffle
+        # buffer would feed whole runs of one class to training, which costs a linear head ~8 points on CIFAR.
+        images = sorted(images, key=lambda im: (zlib.crc32(im.path.encode()), im.path))
         paths = tf.constant([im.path for im in images])
         inline = tf.constant([im.clean_bytes for im in images], dtype=tf.string)
         labels = tf.constant([index[im.label] for im in images], dtype=tf.int32)

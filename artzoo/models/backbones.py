@@ -140,6 +140,7 @@ def efficientnet_v2_b0(weights, input_shape):
     default_size=299,
     preprocessing="tf",
     weight_files=("inception_v3_weights_tf_dim_ordering_tf_kernels_notop.h5",),
+    block_end_pattern=r"^mixed\d+$",  # mixed0..mixed10 concatenate each Inception module's branches
     min_size=75,
     family="InceptionV3",
 )
@@ -173,6 +174,7 @@ def convnext_tiny(weights, input_shape):
     default_size=224,
     preprocessing="tf",
     weight_files=("nasnet_mobile_no_top.h5",),
+    block_end_pattern=r"^(?:normal|reduction)_concat_",  # each cell ends by concatenating its branches
     family="NASNet",
 )
 def nasnet_mobile(weights, input_shape):
@@ -219,3 +221,7 @@ def alexnet_like(weights, input_shape):
 def _no_imagenet(name: str, weights) -> None:
     if weights == "imagenet":
         raise ArtzooError(f"backbone {name!r} is trained from scratch; use weights none or a file path")
+
+
+# --- keras-hub ViT (one module holds everything keras-hub) ----------------------------------------------
+from artzoo.models import vit  # noqa: E402,F401  (registers vit_base and vit_tiny)

@@ -5,6 +5,8 @@
 - `SpatialSelfAttention`: SAGAN-style self-attention over the feature map's positions; returns the
   re-weighted features and a spatial attention map (H', W') for visualisation.
 - `AttentionPooling`: multi-head attention of a learned query over spatial tokens, instead of average pooling.
+- `PatchTokenGrid`: a transformer's patch tokens laid back out as a feature map, so SE, self-attention and
+  pooling work on a ViT as on a CNN.
 """
 
 from __future__ import annotations
@@ -65,14 +67,17 @@ class SqueezeExcitation(layers.Layer):
 
     def build(self, input_shape):
         channels = int(input_shape[-1])
-        self.squeeze = layers.Dense(max(1, channels // self.ratio), activation="relu", name="squeeze")
-        self.excite = layers.Dense(channels, activation="sigmoid", name="excite")
+        # Sub-layers take this layer's dtype policy: built while loading a mixed-precision model, the global
+        # policy may be float32 while this layer computes in float16/bfloat16.
+        self.squeeze = layers.Dense(max(1, channels // self.ratio), activation="relu", name="squeeze",
+                                    dtype=self.dtype_policy)
+        self.excite = layers.Dense(channels, activation="sigmoid", name="excite", dtype=self.dtype_policy)
         self.squeeze.build((input_shape[0], channels))
         self.excite.build((input_shape[0], max(1, channels // self.ratio)))
 
     def call(self, features):
         pooled = ops.mean(features, axis=(1, 2))
-        gates = self.excite(self.squeeze(pooled))
+        gates = ops.cast(self.excite(self.squeeze(pooled)), features.dtype)
         return features * ops.expand_dims(ops.expand_dims(gates, 1), 1)
 
     def compute_output_shape(self, input_shape):
@@ -98,9 +103,9 @@ class SpatialSelfAttention(layers.Layer):
     def build(self, input_shape):
         channels = int(input_shape[-1])
         key_dim = max(1, channels // self.key_ratio)
-        self.query = layers.Conv2D(key_dim, 1, name="query")
-        self.key = layers.Conv2D(key_dim, 1, name="key")
-        self.value = layers.Conv2D(channels, 1, name="value")
+        self.query = layers.Conv2D(key_dim, 1, name="query", dtype=self.dtype_policy)
+        self.key = layers.Conv2D(key_dim, 1, name="key", dtype=self.dtype_policy)
+        self.value = layers.Conv2D(channels, 1, name="value", dtype=self.dtype_policy)
         for conv in (self.query, self.key, self.value):
             conv.build(input_shape)
         self.gamma = self.add_weight(name="gamma", shape=(), initializer="zeros")
@@ -147,7 +152,7 @@ class AttentionPooling(layers.Layer):
         channels = int(input_shape[-1])
         self.query_token = self.add_weight(name="query_token", shape=(1, 1, channels), initializer="zeros")
         self.attention = layers.MultiHeadAttention(
-            num_heads=self.num_heads, key_dim=max(1, channels // self.num_heads), name="mha"
+            num_heads=self.num_heads, key_dim=max(1, channels // self.num_heads), name="mha", dtype=self.dtype_policy
         )
         tokens_shape = (input_shape[0], None, channels)
         self.attention.build((input_shape[0], 1, channels), tokens_shape)
@@ -164,3 +169,29 @@ class AttentionPooling(layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "num_heads": self.num_heads}
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class PatchTokenGrid(layers.Layer):
+    """(batch, skip_tokens + H*W, C) transformer tokens -> (batch, H, W, C) feature map.
+
+    The first `skip_tokens` tokens (a ViT's class token) are dropped; the rest are patch tokens in row-major
+    order, as a ViT's patch embedding emits them.
+    """
+
+    def __init__(self, grid_height: int, grid_width: int, skip_tokens: int = 1, **kwargs):
+        super().__init__(**kwargs)
+        self.grid_height = grid_height
+        self.grid_width = grid_width
+        self.skip_tokens = skip_tokens
+
+    def call(self, tokens):
+        patches = tokens[:, self.skip_tokens:, :]
+        return ops.reshape(patches, (-1, self.grid_height, self.grid_width, ops.shape(tokens)[-1]))
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], self.grid_height, self.grid_width, input_shape[-1])
+
+    def get_config(self):
+        return {**super().get_config(), "grid_height": self.grid_height, "grid_width": self.grid_width,
+                "skip_tokens": self.skip_tokens}

@@ -36,9 +36,15 @@ class BackboneSpec:
         preprocessing: how raw 0..255 RGB pixels are scaled (see `ImagePreprocessing`).
         weight_files: Keras cache file names of the ImageNet no-top weights.
         block_pattern: regex whose first group names the block a layer belongs to (for fine-tuning).
+        block_end_pattern: regex matching the layer that closes a block (for nets whose layer names carry no
+            block id, e.g. InceptionV3's `mixedN` concatenations).
+        block_layers: `backbone -> layers` giving the sequence to split into blocks when blocks live inside a
+            nested layer (e.g. the transformer blocks of a keras-hub encoder); default `backbone.layers`.
+        weights_layer: name of the nested layer a weights file is loaded into (default: the whole backbone).
         min_size: smallest input side the architecture accepts.
+        multiple_of: the input side must be a multiple of this (e.g. a ViT's patch size).
         fixed_size: the architecture only accepts `default_size` inputs.
-        family: keras.applications family or "baseline".
+        family: keras.applications family, keras-hub model or "baseline".
     """
 
     name: str
@@ -47,7 +53,11 @@ class BackboneSpec:
     preprocessing: str
     weight_files: tuple[str, ...] = ()
     block_pattern: Optional[str] = None
+    block_end_pattern: Optional[str] = None
+    block_layers: Optional[Callable[[keras.Model], list]] = None
+    weights_layer: Optional[str] = None
     min_size: int = 32
+    multiple_of: int = 1
     fixed_size: bool = False
     family: str = ""
 
@@ -70,7 +80,11 @@ def register_backbone(
     preprocessing: str = "tf",
     weight_files: tuple[str, ...] = (),
     block_pattern: Optional[str] = None,
+    block_end_pattern: Optional[str] = None,
+    block_layers: Optional[Callable[[keras.Model], list]] = None,
+    weights_layer: Optional[str] = None,
     min_size: int = 32,
+    multiple_of: int = 1,
     fixed_size: bool = False,
     family: str = "",
 ):
@@ -89,7 +103,11 @@ def register_backbone(
             preprocessing=preprocessing,
             weight_files=tuple(weight_files),
             block_pattern=block_pattern,
+            block_end_pattern=block_end_pattern,
+            block_layers=block_layers,
+            weights_layer=weights_layer,
             min_size=min_size,
+            multiple_of=multiple_of,
             fixed_size=fixed_size,
             family=family,
         )
@@ -164,8 +182,24 @@ def create_backbone(
                 ) from None
             raise
     if weights_path is not None:
-        model.load_weights(str(weights_path))
+        _load_weights_file(spec, model, weights_path)
     return model
+
+
+def _load_weights_file(spec: BackboneSpec, model: keras.Model, path: Path) -> None:
+    target = model.get_layer(spec.weights_layer) if spec.weights_layer else model
+    try:
+        target.load_weights(str(path))
+    except (ValueError, KeyError, OSError) as err:
+        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise ArtzooError(
+            f"weights file {str(path)!r} does not fit backbone {spec.name!r} at this input size: {first}"
+        ) from None
+
+
+def check_input_shape(name: str, input_shape: tuple) -> None:
+    """Raises `ArtzooError` when backbone `name` cannot take `input_shape` (too small, not a patch multiple...)."""
+    _check_input_shape(get_backbone_spec(name), tuple(input_shape))
 
 
 def _check_input_shape(spec: BackboneSpec, input_shape: tuple) -> None:
@@ -174,6 +208,11 @@ def _check_input_shape(spec: BackboneSpec, input_shape: tuple) -> None:
     side = min(input_shape[:2])
     if side < spec.min_size:
         raise ArtzooError(f"image size {side} is too small for backbone {spec.name!r}; minimum {spec.min_size}")
+    if any(int(d) % spec.multiple_of for d in input_shape[:2]):
+        raise ArtzooError(
+            f"image size {input_shape[0]}x{input_shape[1]} does not suit backbone {spec.name!r}; "
+            f"each side must be a multiple of {spec.multiple_of}"
+        )
     if spec.fixed_size and tuple(input_shape[:2]) != (spec.default_size, spec.default_size):
         raise ArtzooError(
             f"backbone {spec.name!r} accepts only {spec.default_size}x{spec.default_size} inputs, "
@@ -181,16 +220,36 @@ def _check_input_shape(spec: BackboneSpec, input_shape: tuple) -> None:
         )
 
 
-def block_groups(backbone: keras.Model, block_pattern: Optional[str]) -> list[list[keras.layers.Layer]]:
+def block_groups(
+    backbone: keras.Model,
+    block_pattern: Optional[str] = None,
+    *,
+    end_pattern: Optional[str] = None,
+    layer_sequence: Optional[list] = None,
+) -> list[list[keras.layers.Layer]]:
     """Splits a backbone's layers, in order, into blocks (for unfreezing the top K blocks).
 
-    A new block starts whenever the block id named by `block_pattern` changes; layers whose names do not
-    match stay with the block before them. Without a pattern, each layer that has weights is a block.
+    With `block_pattern`, a new block starts whenever the block id named by its first group changes; layers
+    whose names do not match stay with the block before them. With `end_pattern`, a matching layer closes
+    the current block (layers after the last one join the last block). Without either, each layer that has
+    weights is a block.
+
+    Args:
+        backbone: the feature extractor.
+        layer_sequence: the layers to split (default `backbone.layers`), e.g. a nested encoder's blocks.
     """
     groups: list[list] = []
     current_id = object()
     regex = re.compile(block_pattern) if block_pattern else None
-    for layer in backbone.layers:
+    end_regex = re.compile(end_pattern) if end_pattern else None
+    closed = True
+    for layer in layer_sequence if layer_sequence is not None else backbone.layers:
+        if end_regex is not None:
+            if closed:
+                groups.append([])
+            groups[-1].append(layer)
+            closed = bool(end_regex.search(layer.name))
+            continue
         if regex is not None:
             match = regex.search(layer.name)
             block_id = match.group(1) if match else current_id
@@ -200,4 +259,13 @@ def block_groups(backbone: keras.Model, block_pattern: Optional[str]) -> list[li
             groups.append([])
             current_id = block_id
         groups[-1].append(layer)
+    if end_regex is not None and not closed and len(groups) > 1:
+        groups[-2].extend(groups.pop())  # layers after the last block's end (a final activation) join it
     return groups
+
+
+def backbone_blocks(backbone: keras.Model, name: str) -> list[list[keras.layers.Layer]]:
+    """The blocks of backbone `name` as its registry entry defines them (see `block_groups`)."""
+    spec = get_backbone_spec(name)
+    sequence = spec.block_layers(backbone) if spec.block_layers else None
+    return block_groups(backbone, spec.block_pattern, end_pattern=spec.block_end_pattern, layer_sequence=sequence)

@@ -20,7 +20,7 @@ from artzoo.errors import ArtzooError
 from artzoo.models.heads import head_loss, head_metrics
 from artzoo.run_dir import RunDir
 from artzoo.train.callbacks import PhaseFiles, backup_callback, phase_callbacks
-from artzoo.train.finetune import freeze_backbone, unfreeze_top_blocks
+from artzoo.train.finetune import set_phase_trainable
 from artzoo.train.history import read_history
 from artzoo.train.optimizers import learning_rate_schedule, make_optimizer
 from artzoo.train.progress import RunProgress
@@ -121,14 +121,15 @@ def _run_phase(session: Session, model, phase: Phase, epoch: int, train_ds, val_
 
 
 def _prepare_weights(session: Session, model, phase: Phase) -> None:
+    cfg = session.cfg
     if phase.name == "frozen":
-        freeze_backbone(model)
+        set_phase_trainable(model, cfg.model.backbone, cfg.model.weights, "frozen", cfg.train.fine_tune_blocks)
         return
     barrier(session.dist)  # every worker loads the best model only once the chief has written it
     if session.read.model_path.is_file():
         with session.dist.strategy.scope():
             model.load_weights(session.read.model_path)  # continue from phase 1's best epoch
-    unfreeze_top_blocks(model, session.cfg.model.backbone, session.cfg.train.fine_tune_blocks)
+    set_phase_trainable(model, cfg.model.backbone, cfg.model.weights, "fine_tune", cfg.train.fine_tune_blocks)
 
 
 def _previous_values(run: RunDir, phase: int, before: int, monitor: str) -> list[tuple[int, float]]:
@@ -157,7 +158,7 @@ def compile_model(model, cfg: RunConfig, learning_rate, steps: int, epochs: int)
         optimizer=make_optimizer(schedule, t.clipnorm),
         loss={h.name: head_loss(h) for h in cfg.model.heads},
         loss_weights={h.name: h.loss_weight for h in cfg.model.heads},
-        metrics={h.name: head_metrics(h, num_classes[h.name]) for h in cfg.model.heads},
-        weighted_metrics=None,
+        # Weighted, so items whose label is missing for a head (sample weight 0) do not count in its metrics.
+        weighted_metrics={h.name: head_metrics(h, num_classes[h.name]) for h in cfg.model.heads},
         jit_compile={"auto": "auto", "on": True, "off": False}[t.jit_compile],
     )

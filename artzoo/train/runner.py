@@ -56,8 +56,16 @@ class TrainedRun(RunDir):
         self.outcome = outcome
 
 
-def train(cfg: RunConfig, verbose: int | str = "auto") -> TrainedRun:
-    """Trains the model `cfg` describes (or continues its interrupted run) and returns its run directory."""
+def train(cfg: RunConfig, verbose: int | str = "auto", data: LabeledData | None = None) -> TrainedRun:
+    """Trains the model `cfg` describes (or continues its interrupted run) and returns its run directory.
+
+    Args:
+        data: labelled splits to use instead of loading `cfg.data` (e.g. built in memory by a benchmark).
+    """
+    if cfg.model.mode == "specialists":
+        from artzoo.train.specialists import train_specialists
+
+        return train_specialists(cfg, verbose, data)
     started = time.time()
     dist = create_distribution(cfg.train.strategy)  # first: a multi-worker strategy must precede any TF op
     seed_everything(cfg.train.seed, cfg.train.deterministic)
@@ -67,7 +75,7 @@ def train(cfg: RunConfig, verbose: int | str = "auto") -> TrainedRun:
     if progress.finished:
         say(f"run directory {cfg.run_dir!r} holds a finished run; nothing to do (train again with a new --run-dir)")
         return TrainedRun(cfg.run_dir, "already_finished")
-    data = load_labeled_data(cfg.data, cfg.model.heads)
+    data = data if data is not None else load_labeled_data(cfg.data, cfg.model.heads)
     for split in (cfg.data.train_split, cfg.data.val_split):
         data.split(split)  # fails early, naming the splits that exist
     continued = bool(progress.phases or progress.trained)
