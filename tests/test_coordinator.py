@@ -182,7 +182,7 @@ def test_composing_two_specialists_for_one_head_is_an_error():
 
 def test_head_metrics_leave_out_items_whose_label_is_missing(tmp_path):
     from artzoo.models.classifier import build_classifier
-    from artzoo.train.runner import _compile
+    from artzoo.train.phases import compile_model
 
     rng = np.random.default_rng(0)
     images = tf.constant([tf.io.encode_png(rng.integers(0, 255, (32, 32, 3), dtype=np.uint8)).numpy()
@@ -193,7 +193,7 @@ def test_head_metrics_leave_out_items_whose_label_is_missing(tmp_path):
     model = build_classifier(cfg.model, {"a": ["x", "y"]}, 32)
     kernel, _ = model.get_layer("a").get_weights()
     model.get_layer("a").set_weights([np.zeros_like(kernel), np.array([0.0, 5.0], "float32")])  # always "y"
-    _compile(model, cfg, 1e-3, steps=1, epochs=1)
+    compile_model(model, cfg, 1e-3, steps=1, epochs=1)
     ds = make_dataset(tf.data.Dataset.from_tensor_slices((images, labels)), heads, {"a": 2}, 32, 8, cache=False)
     result = model.evaluate(ds, return_dict=True, verbose=0)
     # Counting the 4 unlabelled items as class "x" would give 0.5; the head is right on every labelled item.

@@ -60,3 +60,19 @@ def test_class_weights_on_a_sigmoid_head_are_refused():
     cfg = load_task_config("met", {"model.heads.tags.class_weight": "balanced"})
     with pytest.raises(ArtzooError, match="class weights apply to softmax heads only"):
         check_run_config(cfg)
+
+
+@pytest.mark.parametrize("task", list_tasks())
+def test_every_head_reads_a_feature_its_builder_declares(task, tmp_path):
+    """The builders' declared features (no data needed) hold each head's label, with a matching kind."""
+    import tensorflow_datasets as tfds
+
+    from artzoo.data.sources import tfds_builder
+
+    cfg = load_task_config(task)
+    builder = tfds_builder(cfg.data.dataset, str(tmp_path), cfg.data.builder_config)
+    features = builder.info.features
+    for head in cfg.model.heads:
+        assert head.label in features, (task, head.label, list(features.keys()))
+        multi_label = isinstance(features[head.label], tfds.features.Sequence)
+        assert multi_label == (head.type == "sigmoid"), (task, head.name)

@@ -138,7 +138,7 @@ def test_deterministic_runs_give_bit_identical_weights(louvre_small, tmp_path):
 
 def test_tpu_strategy_without_a_tpu_is_a_clean_error(tmp_path):
     result = run_cli("train", "--task", "genre", "--data-dir", str(tmp_path), "--backbone", "cnn3",
-                     "--strategy", "tpu", "--run-dir", str(tmp_path / "run"))
+                     "--weights", "none", "--strategy", "tpu", "--run-dir", str(tmp_path / "run"))
     assert result.returncode == 2
     last = result.stderr.strip().splitlines()[-1]
     assert last.startswith("artzoo: error: strategy 'tpu': no TPU found") and "Traceback" not in result.stderr
