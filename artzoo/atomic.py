@@ -26,20 +26,7 @@ def _usual_mode(path: str | os.PathLike, directory: bool = False) -> None:
 
 
 def write_text(path: str | os.PathLike, text: str) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    _usual_mode(tmp)
-    try:
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+    write_bytes(path, text.encode())
 
 
 @contextlib.contextmanager
@@ -118,10 +105,11 @@ def new_directory(target: str | os.PathLike):
 
 
 def write_bytes(path: str | os.PathLike, data: bytes) -> None:
-    """Binary counterpart of `write_text` (pictures, pickled scikit-learn models)."""
+    """Writes `data` to a temporary file beside `path`, syncs it, and renames it onto `path`."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    _usual_mode(tmp)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)

@@ -7,8 +7,6 @@ then composes them into one inference model that is evaluated and exported like 
 
 from __future__ import annotations
 
-import os
-import tempfile
 import time
 from dataclasses import replace
 from typing import Optional
@@ -16,6 +14,7 @@ from typing import Optional
 import keras
 import tensorflow as tf
 
+from artzoo import atomic
 from artzoo.config import HeadConfig, RunConfig
 from artzoo.data.sources import LabeledData, load_labeled_data
 from artzoo.models import layers as _registered_layers  # noqa: F401  (custom layers for load_model)
@@ -77,7 +76,8 @@ def train_specialists(cfg: RunConfig, verbose="auto", data: Optional[LabeledData
     trained_seconds = time.time() - started
 
     model = compose_specialists(members, cfg.data.image_size, name=f"artzoo_{cfg.task}_specialists")
-    _save_model_atomically(model, run.model_path)
+    with atomic.replacing(run.model_path) as tmp:
+        model.save(tmp)
     metrics = evaluate_splits(cfg, model, data, run)
     export_dir = export_run(cfg, model, data.classes) if cfg.export.enabled else None
     run.update_summary(
@@ -99,14 +99,3 @@ def _summary_fields(sub_run: RunDir) -> dict:
     summary = sub_run.read_json(sub_run.summary_path)
     return {k: summary.get(k) for k in ("parameters", "precision_policy", "train_seconds", "headline")}
 
-
-def _save_model_atomically(model: keras.Model, path) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".keras", dir=path.parent)
-    os.close(fd)
-    try:
-        model.save(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
