@@ -35,6 +35,7 @@ from artzoo.models.classifier import build_classifier
 from artzoo.plots import confusion_matrix, training_curves
 from artzoo.reporting.thresholds import record_tuning, thresholds_by_head, tune_sigmoid_heads
 from artzoo.run_dir import RunDir
+from artzoo.train.cached_heads import maybe_cached_head_inputs
 from artzoo.train.imbalance import (
     imbalance_scores, print_imbalance, rare_augmentation, resolve_rare_classes, run_imbalance_report,
 )
@@ -140,6 +141,11 @@ def _train(session: Session, data: LabeledData, started: float) -> str:
     with precision_policy(_precision_setting(cfg, dist)) as policy:
         if not session.progress.trained:
             train_ds, val_ds = _datasets(model_cfg, data, batch, dist)
+            session.head_inputs, frozen_inputs = maybe_cached_head_inputs(model_cfg, data, batch, dist.num_workers,
+                                                                          dist.kind)
+            say(f"phase 1 trains the heads on {frozen_inputs}")
+            if dist.is_chief:
+                run.update_summary(frozen_phase_inputs=frozen_inputs)
             with dist.strategy.scope():
                 model = build_classifier(model_cfg.model, data.classes, cfg.data.image_size)
             fit_phases(session, model, train_ds, val_ds, math.ceil(max(_epoch_size(cfg, data, n_train), 1) / batch))
