@@ -61,10 +61,11 @@ class CachedSplit:
     def __len__(self) -> int:
         return len(self.features)
 
-    def dataset(self, batch_size: int, shuffle: bool = False, seed: int = 0) -> tf.data.Dataset:
+    def dataset(self, batch_size: int, shuffle_buffer: int = 0, seed: int = 0) -> tf.data.Dataset:
+        """Batches in the stored order, or shuffled every epoch as the image pipeline does (same buffer, seed)."""
         ds = tf.data.Dataset.from_tensor_slices((self.features, self.targets, self.weights))
-        if shuffle:
-            ds = ds.shuffle(len(self), seed=seed, reshuffle_each_iteration=True)
+        if shuffle_buffer > 1:
+            ds = ds.shuffle(shuffle_buffer, seed=seed, reshuffle_each_iteration=True)
         return ds.batch(batch_size).prefetch(tf.data.AUTOTUNE)
 
 
@@ -100,8 +101,8 @@ class HeadInputs:
 
 def cached_head_inputs(cfg: RunConfig, data: LabeledData, batch_size: int) -> Callable[[keras.Model], HeadInputs]:
     """A function that embeds the train and val splits with a (frozen) classifier and returns the head model
-    and the pipelines over the cached vectors. Train items keep their class weights; the order is shuffled
-    every epoch, as the image pipeline does."""
+    and the pipelines over the cached vectors. Train items keep their class weights and are shuffled every
+    epoch with the image pipeline's buffer and seed, so both paths see the items in the same order."""
     import time
 
     heads = cfg.model.heads
@@ -117,7 +118,8 @@ def cached_head_inputs(cfg: RunConfig, data: LabeledData, batch_size: int) -> Ca
                                     **common)
         val_images = make_dataset(data.split(cfg.data.val_split), heads, num_classes, **common)
         train, val = embed_split(pooled, train_images), embed_split(pooled, val_images)
-        return HeadInputs(head_model(model), train.dataset(batch_size, shuffle=True, seed=cfg.train.seed),
+        train_ds = train.dataset(batch_size, cfg.data.shuffle_buffer, cfg.train.seed)
+        return HeadInputs(head_model(model), train_ds,
                           val.dataset(batch_size), time.time() - started)
 
     return build

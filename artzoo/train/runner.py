@@ -144,8 +144,7 @@ def _train(session: Session, data: LabeledData, started: float) -> str:
             session.head_inputs, frozen_inputs = maybe_cached_head_inputs(model_cfg, data, batch, dist.num_workers,
                                                                           dist.kind)
             say(f"phase 1 trains the heads on {frozen_inputs}")
-            if dist.is_chief:
-                run.update_summary(frozen_phase_inputs=frozen_inputs)
+            session.progress.frozen_inputs = frozen_inputs
             with dist.strategy.scope():
                 model = build_classifier(model_cfg.model, data.classes, cfg.data.image_size)
             fit_phases(session, model, train_ds, val_ds, math.ceil(max(_epoch_size(cfg, data, n_train), 1) / batch))
@@ -181,6 +180,7 @@ def _write_summary(session: Session, best, metrics: dict, export_dir, policy: st
         deterministic=cfg.train.deterministic,
         phase_seconds={name: state.get("seconds") for name, state in progress.phases.items()},
         resumes=progress.resumes,
+        frozen_phase_inputs=progress.frozen_inputs,
         final_weights_sha256=progress.weights_sha256,
         headline={split: {h: m.get("accuracy", m.get("f1_micro")) for h, m in per_head.items()}
                   for split, per_head in metrics.items()},
