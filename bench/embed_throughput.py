@@ -12,6 +12,7 @@ Contenders, each over the same N images, the same embedder (the classifier cut a
   memory    the pixels already decoded and resized, held as a float32 tensor; a compiled
             `model(x, training=False)` per batch. No input work at all: the model's limit.
   naive     the seeds' loop: per batch, PIL open + RGB + resize, `np.stack`, `model.predict(batch)`.
+  pipeline  (profile, not a contender) artzoo's input side alone: `embed_pipeline` iterated, no model.
 
 Runs alternate artzoo, memory, naive, artzoo, ... so machine noise hits all three; medians are compared.
 ResNet50 uses random weights (`--weights none`): throughput does not depend on the weights' values.
@@ -59,7 +60,7 @@ def main() -> None:
     import tensorflow as tf
     from PIL import Image
 
-    from artzoo.embeddings.extractor import EmbedderSettings, build_embedder, embed_collection
+    from artzoo.embeddings.extractor import EmbedderSettings, build_embedder, embed_collection, embed_pipeline
     from artzoo.embeddings.images import folder_collection
 
     root = copy_images(args.images)
@@ -89,7 +90,10 @@ def main() -> None:
                 out.append(model.predict(np.stack(batch), verbose=0))
             return np.concatenate(out)
 
-        contenders = {"artzoo": artzoo, "memory": memory, "naive": naive}
+        def pipeline():  # profile: artzoo's input side alone (read + decode + resize), no model
+            return [b for b in embed_pipeline(collection, size, "squash", bs)]
+
+        contenders = {"artzoo": artzoo, "memory": memory, "naive": naive, "pipeline": pipeline}
         for fn in contenders.values():  # warm-up: traces, kernels, thread pools
             fn()
         times = {name: [] for name in contenders}
@@ -100,7 +104,7 @@ def main() -> None:
                 times[name].append(time.perf_counter() - t)
         rate = {name: n / statistics.median(ts) for name, ts in times.items()}
         print(f"{backbone} {size}px ({desc['weights']} weights): " + ", ".join(
-            f"{name} {rate[name]:.1f} img/s" for name in contenders))
+            f"{name} {rate[name]:.1f} img/s" for name in contenders) + " (pipeline: input side alone, profile)")
         print(f"  artzoo / memory {rate['artzoo'] / rate['memory']:.3f} (goal >= 0.90)   "
               f"artzoo / naive {rate['artzoo'] / rate['naive']:.2f}x (goal >= 1.5)   "
               f"runs s: " + "; ".join(f"{k} {[round(v, 2) for v in ts]}" for k, ts in times.items()))

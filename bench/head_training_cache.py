@@ -86,7 +86,7 @@ def main() -> None:
     for _ in range(args.repeats):
         for fitted, ds, out in ((heads_only, vectors, fast), (model, images, slow)):
             timer = EpochTimes()
-            fitted.fit(ds, epochs=args.epochs, callbacks=[timer], verbose=0)
+            fitted.fit(ds, epochs=args.epochs, callbacks=[timer], shuffle=False, verbose=0)
             out.extend(timer.times[1:])  # the first epoch of a fit builds the train function
     t_fast, t_slow = statistics.median(fast), statistics.median(slow)
     print(f"{n} Louvre-4 training images, {args.image_size} px, batch {args.batch_size}, MobileNetV2 frozen, "

@@ -24,7 +24,7 @@ from artzoo.data.augment import build_augmenter
 from artzoo.data.balance import class_weights
 from artzoo.data.pipeline import make_dataset
 from artzoo.data.sources import LabeledData
-from artzoo.embeddings.extractor import POOL_LAYER, pooled_model
+from artzoo.embeddings.extractor import POOL_LAYER, inference_function, pooled_model
 from artzoo.train.finetune import trains_from_scratch
 
 
@@ -71,7 +71,7 @@ class CachedSplit:
 
 def embed_split(pooled: keras.Model, ds: tf.data.Dataset) -> CachedSplit:
     """Runs `pooled` once over a batched `(image, targets, weights)` pipeline, keeping targets and weights."""
-    infer = tf.function(lambda images: pooled(images, training=False))
+    infer = inference_function(pooled)
     features, targets, weights = [], {}, {}
     for images, y, sw in ds:
         features.append(tf.cast(infer(images), tf.float32).numpy())
