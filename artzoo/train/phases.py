@@ -42,6 +42,7 @@ class Session:
     resumed: list = field(default_factory=list)
     # Set when phase 1 may train the heads on cached embeddings (`artzoo.train.cached_heads`).
     head_inputs: Optional[Callable] = None
+    ran: list = field(default_factory=list)  # names of the phases this call fitted, in order
 
     def save_progress(self) -> None:
         if self.dist.is_chief:
@@ -93,6 +94,7 @@ def fit_phases(session: Session, model: keras.Model, train_ds, val_ds, steps: in
         if phase.epochs <= 0:
             continue
         epoch = _run_phase(session, model, phase, epoch, train_ds, val_ds, steps)
+        session.ran.append(phase.name)
     return {name: state.get("seconds") for name, state in session.progress.phases.items()}
 
 
