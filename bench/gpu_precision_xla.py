@@ -68,7 +68,8 @@ def main() -> None:
         try:
             models[(precision, jit)] = variant(precision, jit)
         except Exception as err:  # noqa: BLE001 - a variant this device cannot run is reported, not fatal
-            print(f"mixed_precision {precision} jit {jit}: cannot run here ({type(err).__name__}: {str(err).splitlines()[0][:120]})")
+            first = str(err).splitlines()[0][:120] if str(err) else ""
+            print(f"mixed_precision {precision} jit {jit}: cannot run here ({type(err).__name__}: {first})")
     times = {k: [] for k in models}
     for _ in range(args.repeats):
         for key, model in models.items():
@@ -82,7 +83,9 @@ def main() -> None:
     base = statistics.median(times[("off", "off")])
     for (precision, jit), ts in times.items():
         t = statistics.median(ts)
-        print(f"  {'float32' if precision == 'off' else 'mixed ' + precision:15s} jit_compile {jit:3s}: {1000 * t:8.1f} ms/step   vs float32 XLA off: {base / t:.2f}x speed")
+        name = "float32" if precision == "off" else f"mixed {precision}"
+        print(f"  {name:15s} jit_compile {jit:3s}: {1000 * t:8.1f} ms/step   "
+              f"vs float32 XLA off: {base / t:.2f}x speed")
 
 
 if __name__ == "__main__":

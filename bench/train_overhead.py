@@ -105,7 +105,8 @@ def main() -> None:
           f"repeats, load {os.getloadavg()[0]:.1f}; artzoo phase 1 trained on: {inputs}")
     print(f"artzoo train {t_art:.1f} s (of which phase 1 fit {t_phase:.1f} s)   hand-written fit {t_hand:.1f} s   "
           f"ratio {t_art / t_hand:.3f} (overhead {100 * (t_art / t_hand - 1):+.1f}%, goal <= +5%)")
-    print(f"runs s: artzoo {[round(v, 1) for v in totals]}, phase {phases}, hand-written {[round(v, 1) for v in hands]}")
+    print(f"runs s: artzoo {[round(v, 1) for v in totals]}, phase {phases}, "
+          f"hand-written {[round(v, 1) for v in hands]}")
     shutil.rmtree(runs, ignore_errors=True)
     shutil.rmtree(root, ignore_errors=True)
 

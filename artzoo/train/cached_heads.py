@@ -12,6 +12,7 @@ the full classifier and phase 2 (fine-tuning) starts from it exactly as after a 
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Callable, Optional
 
@@ -103,8 +104,6 @@ def cached_head_inputs(cfg: RunConfig, data: LabeledData, batch_size: int) -> Ca
     """A function that embeds the train and val splits with a (frozen) classifier and returns the head model
     and the pipelines over the cached vectors. Train items keep their class weights and are shuffled every
     epoch with the image pipeline's buffer and seed, so both paths see the items in the same order."""
-    import time
-
     heads = cfg.model.heads
     num_classes = {h.name: len(data.classes[h.name]) for h in heads}
     counts = data.counts[cfg.data.train_split]
