@@ -131,6 +131,10 @@ class TrainConfig:
     clipnorm: Optional[float] = None
     mixed_precision: Literal["auto", "off", "float16", "bfloat16"] = "auto"
     jit_compile: Literal["auto", "on", "off"] = "auto"
+    # auto: when the frozen phase sees the same backbone input every epoch (no augmentation, no resampling, no
+    # trainable layer before pooling), embed the images once and train the heads on the vectors
+    # (artzoo.train.cached_heads); off: always run phase 1 through the backbone.
+    cached_heads: Literal["auto", "off"] = "auto"
     deterministic: bool = False  # op determinism on top of the seeds: bit-identical reruns, slower input pipeline
     # tf.distribute: auto = multiworker when TF_CONFIG is set, else mirrored when the machine has more
     # than one GPU, else one device (none).

@@ -75,18 +75,21 @@ class PhaseFiles:
 
 
 def phase_callbacks(files: PhaseFiles, cfg: TrainConfig, phase: int, first_epoch: int,
-                    backup: AtomicBackupAndRestore, previous: Sequence[tuple[int, float]] = ()):
+                    backup: AtomicBackupAndRestore, previous: Sequence[tuple[int, float]] = (),
+                    saves: Optional[keras.Model] = None):
     """The callbacks of one phase, in epoch-end order, and the early-stopping callback (or None).
 
     Args:
         first_epoch: the epoch this fit starts at (history rows from it on are dropped first).
         backup: the phase's backup callback (from `backup_callback`), already used to restore.
         previous: (epoch, monitored value) of this phase's epochs done before a restart.
+        saves: the model the best-model checkpoint writes, when not the fitted one (the full classifier while
+            its heads fit on cached embeddings).
     """
     mode = "min" if cfg.monitor.endswith("loss") else "max"
     checkpoint = AtomicModelCheckpoint(
         str(files.write.model_path), monitor=cfg.monitor, mode=mode, save_best_only=True,
-        initial_value_threshold=saved_best(files.read.model_path), verbose=0,
+        initial_value_threshold=saved_best(files.read.model_path), verbose=0, saves=saves,
     )
     early: Optional[ResumableEarlyStopping] = None
     if cfg.early_stopping_patience > 0:

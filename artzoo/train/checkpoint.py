@@ -38,14 +38,19 @@ class AtomicModelCheckpoint(keras.callbacks.ModelCheckpoint):
     starts from `saved_best(...)` as `initial_value_threshold`) only replaces the model with a better one.
     """
 
+    def __init__(self, *args, saves: Optional[keras.Model] = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.saves = saves  # the model to write, when it is not the one being fitted (heads on cached embeddings)
+
     def _save_model(self, epoch, batch, logs):
         filepath = self._get_file_path(epoch, batch, logs)
         if not self._should_save_model(epoch, batch, logs, filepath):
             return
+        model = self.saves if self.saves is not None else self.model
         with atomic.replacing(filepath) as tmp:
             if self.save_weights_only:
-                self.model.save_weights(str(tmp), overwrite=True)
+                model.save_weights(str(tmp), overwrite=True)
             else:
-                self.model.save(str(tmp), overwrite=True)
+                model.save(str(tmp), overwrite=True)
         best = None if self.best is None else float(self.best)
         atomic.write_json(state_path(filepath), {"monitor": self.monitor, "best": best, "epoch": epoch})

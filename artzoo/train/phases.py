@@ -12,6 +12,7 @@ import shutil
 import sys
 import time
 from dataclasses import dataclass, field
+from typing import Callable, Optional
 
 import keras
 
@@ -39,6 +40,9 @@ class Session:
     progress: RunProgress
     verbose: int | str = "auto"
     resumed: list = field(default_factory=list)
+    # Set when phase 1 may train the heads on cached embeddings (`artzoo.train.cached_heads`).
+    head_inputs: Optional[Callable] = None
+    ran: list = field(default_factory=list)  # names of the phases this call fitted, in order
 
     def save_progress(self) -> None:
         if self.dist.is_chief:
@@ -90,6 +94,7 @@ def fit_phases(session: Session, model: keras.Model, train_ds, val_ds, steps: in
         if phase.epochs <= 0:
             continue
         epoch = _run_phase(session, model, phase, epoch, train_ds, val_ds, steps)
+        session.ran.append(phase.name)
     return {name: state.get("seconds") for name, state in session.progress.phases.items()}
 
 
@@ -99,18 +104,28 @@ def _run_phase(session: Session, model, phase: Phase, epoch: int, train_ds, val_
     _prepare_weights(session, model, phase)
     files = PhaseFiles(session.write, session.read, phase.name)
     backup = backup_callback(files)
+    fitted, saves = model, None
+    if phase.name == "frozen" and session.head_inputs is not None:
+        # Heads on cached embeddings: fit the head model (sharing the classifier's head layers) on vectors
+        # computed once; the checkpoint still saves the whole classifier.
+        with strategy.scope():
+            compile_model(model, cfg, phase.learning_rate, steps, phase.epochs)  # so model.keras carries it
+            model.optimizer.build(model.trainable_variables)  # saved with the slots a reload expects
+            inputs = session.head_inputs(model)
+        say(f"embedded the train and val images once in {inputs.seconds:.1f} s")
+        fitted, saves, train_ds, val_ds = inputs.model, model, inputs.train, inputs.val
     with strategy.scope():
-        compile_model(model, cfg, phase.learning_rate, steps, phase.epochs)
-        restored = backup.restore(model)
+        compile_model(fitted, cfg, phase.learning_rate, steps, phase.epochs)
+        restored = backup.restore(fitted)
     first = epoch if restored is None else restored
     if restored is not None:
         session.note_resume(phase.name, restored)
     previous = _previous_values(session.read, phase.index, first, cfg.train.monitor)
-    callbacks, early = phase_callbacks(files, cfg.train, phase.index, first, backup, previous)
+    callbacks, early = phase_callbacks(files, cfg.train, phase.index, first, backup, previous, saves=saves)
     end = epoch + phase.epochs
-    if first < end and not (early and early.stopped_before(model)):
-        history = model.fit(train_ds, validation_data=val_ds, initial_epoch=first, epochs=end, shuffle=False,
-                            callbacks=callbacks, verbose=session.verbose)
+    if first < end and not (early and early.stopped_before(fitted)):
+        history = fitted.fit(train_ds, validation_data=val_ds, initial_epoch=first, epochs=end, shuffle=False,
+                             callbacks=callbacks, verbose=session.verbose)
         first += len(history.epoch)
     session.progress.phases[phase.name] = {"next_epoch": first, "seconds": round(time.time() - started, 1)}
     session.save_progress()

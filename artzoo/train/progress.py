@@ -32,6 +32,7 @@ class RunProgress:
     finished: bool = False
     resumes: list[dict] = field(default_factory=list)
     weights_sha256: Optional[str] = None  # of the weights when training ended
+    frozen_inputs: Optional[str] = None  # what phase 1 trained on: cached embeddings, or images (and why)
 
     @classmethod
     def load(cls, root: str | Path) -> "RunProgress":

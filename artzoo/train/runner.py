@@ -35,10 +35,12 @@ from artzoo.models.classifier import build_classifier
 from artzoo.plots import confusion_matrix, training_curves
 from artzoo.reporting.thresholds import record_tuning, thresholds_by_head, tune_sigmoid_heads
 from artzoo.run_dir import RunDir
+from artzoo.train.cached_heads import maybe_cached_head_inputs
+from artzoo.train.checkpoint import state_path
 from artzoo.train.imbalance import (
     imbalance_scores, print_imbalance, rare_augmentation, resolve_rare_classes, run_imbalance_report,
 )
-from artzoo.train.phases import Session, fit_phases, lr_factor, say
+from artzoo.train.phases import Session, fit_phases, lr_factor, plan_phases, say
 from artzoo.train.precision import precision_policy
 from artzoo.train.progress import RunProgress, config_changes
 from artzoo.train.strategy import Distribution, create_distribution, shard_by_data
@@ -137,9 +139,14 @@ def _train(session: Session, data: LabeledData, started: float) -> str:
         print_imbalance(imbalance, cfg.data.train_split)
     batch = cfg.data.batch_size * dist.replicas  # data.batch_size is per replica
     n_train = sum(data.counts[cfg.data.train_split][cfg.model.heads[0].name])
+    model, resumed_trained = None, session.progress.trained
     with precision_policy(_precision_setting(cfg, dist)) as policy:
         if not session.progress.trained:
             train_ds, val_ds = _datasets(model_cfg, data, batch, dist)
+            session.head_inputs, frozen_inputs = maybe_cached_head_inputs(model_cfg, data, batch, dist.num_workers,
+                                                                          dist.kind)
+            say(f"phase 1 trains the heads on {frozen_inputs}")
+            session.progress.frozen_inputs = frozen_inputs
             with dist.strategy.scope():
                 model = build_classifier(model_cfg.model, data.classes, cfg.data.image_size)
             fit_phases(session, model, train_ds, val_ds, math.ceil(max(_epoch_size(cfg, data, n_train), 1) / batch))
@@ -151,7 +158,7 @@ def _train(session: Session, data: LabeledData, started: float) -> str:
     session.progress.trained = True
     session.save_progress()
     trained_seconds = time.time() - started
-    best = keras.models.load_model(run.model_path, safe_mode=True)
+    best = _best_model(session, model if not resumed_trained else None)
     metrics = evaluate_splits(cfg, best, data, run)
     export_dir = _export_once(session, best, data.classes) if cfg.export.enabled else None
     _write_summary(session, best, metrics, export_dir, policy=policy, global_batch=batch, train_images=n_train,
@@ -160,6 +167,21 @@ def _train(session: Session, data: LabeledData, started: float) -> str:
     session.progress.finished = True
     session.save_progress()
     return "trained"
+
+
+def _best_model(session: Session, trained: keras.Model | None) -> keras.Model:
+    """The best epoch's model: the one just trained when its last epoch is the checkpoint's (one device), which
+    spares reloading model.keras (~2.4 s of a short run's ~7 s outside `fit`, bench/train_overhead.py);
+    otherwise model.keras."""
+    run = session.write
+    planned = [p.name for p in plan_phases(session.cfg.train, session.dist.replicas) if p.epochs > 0]
+    fitted_last = bool(session.ran) and session.ran[-1] == planned[-1]  # else an earlier call trained it
+    if trained is not None and fitted_last and session.dist.kind == "none" and not session.resumed:
+        saved = run.read_json(state_path(run.model_path)) if state_path(run.model_path).is_file() else {}
+        last_epoch = max((state["next_epoch"] for state in session.progress.phases.values()), default=0) - 1
+        if saved.get("epoch") == last_epoch >= 0:
+            return trained
+    return keras.models.load_model(run.model_path, safe_mode=True)
 
 
 def _write_summary(session: Session, best, metrics: dict, export_dir, policy: str, global_batch: int, **timing) -> None:
@@ -175,6 +197,7 @@ def _write_summary(session: Session, best, metrics: dict, export_dir, policy: st
         deterministic=cfg.train.deterministic,
         phase_seconds={name: state.get("seconds") for name, state in progress.phases.items()},
         resumes=progress.resumes,
+        frozen_phase_inputs=progress.frozen_inputs,
         final_weights_sha256=progress.weights_sha256,
         headline={split: {h: m.get("accuracy", m.get("f1_micro")) for h, m in per_head.items()}
                   for split, per_head in metrics.items()},
