@@ -78,9 +78,14 @@ def main() -> None:
     p.add_argument("--runs", nargs="*", default=[], metavar="NAME=RUN_DIR", help="trained runs to put beside the probe")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", default=None, help="write the probe's metrics here as JSON")
+    p.add_argument("--probe-from", default=None, help="a JSON written by --out: reuse the probe, embed nothing")
     args = p.parse_args()
-
     cfg = load_task_config("ancient")
+    if args.probe_from:
+        saved = json.loads(Path(args.probe_from).read_text())
+        print_table(saved["metrics"], saved["seconds"], args.runs, cfg.data.val_split)
+        return
+
     heads, size = cfg.model.heads, cfg.data.image_size
     data = load_tfds(cfg.data.dataset, heads, manual_dir=args.manual_dir, tfds_dir=args.tfds_dir,
                      config=cfg.data.builder_config)
@@ -97,17 +102,20 @@ def main() -> None:
     tuning = tune_sigmoid_heads(heads, probs, y_val, data.classes)
     probe = score_heads(probs, y_val, heads, data.classes, thresholds_by_head(tuning))
     if args.out:
-        Path(args.out).write_text(json.dumps(probe, indent=1, default=float))
-
+        Path(args.out).write_text(json.dumps({"metrics": probe, "seconds": embed_seconds + fit_seconds}, default=float))
     print(f"train {len(x_train)} / val {len(x_val)} items; embedding {embed_seconds:.0f} s, probes {fit_seconds:.0f} s")
+    print_table(probe, embed_seconds + fit_seconds, args.runs, cfg.data.val_split)
+
+
+def print_table(probe: dict, probe_seconds: float, runs: list[str], val_split: str) -> None:
     print("| model | type acc | type macro-F1 | era acc | era macro-F1 | material micro-F2 | material macro-F1 "
           "| material mAP | train s |")
     print("|---|---|---|---|---|---|---|---|---|")
-    print(row("linear probe (LR on frozen MobileNetV2 embeddings)", probe, embed_seconds + fit_seconds))
-    for spec in args.runs:
+    print(row("linear probe (LR on frozen MobileNetV2 embeddings)", probe, probe_seconds))
+    for spec in runs:
         name, _, run_dir = spec.partition("=")
         run = Path(run_dir)
-        metrics = json.loads((run / "metrics.json").read_text())[cfg.data.val_split]
+        metrics = json.loads((run / "metrics.json").read_text())[val_split]
         summary = json.loads((run / "run.json").read_text())
         print(row(name, metrics, summary.get("train_seconds")))
 
