@@ -60,7 +60,35 @@ def dataset_info(name: str, manual_dir: Optional[str], tfds_dir: Optional[str], 
         instructions = getattr(builder, "MANUAL_DOWNLOAD_INSTRUCTIONS", "") or ""
         return (f"{builder.info.full_name} is not prepared in {tfds_data_dir(tfds_dir)}; build it with "
                 f"`artzoo datasets build {name} --manual-dir DIR`\n{instructions.rstrip()}")
-    return f"{builder.info.full_name} in {builder.data_dir}\n" + describe(builder, imbalance_warning)
+    text = f"{builder.info.full_name} in {builder.data_dir}\n" + describe(builder, imbalance_warning)
+    mappings = mapping_lines((builder.info.metadata or {}).get("label_mappings", {}))
+    return text + ("\n" + "\n".join(mappings) if mappings else "")
+
+
+def mapping_lines(mappings: dict) -> list[str]:
+    """The raw value -> label table of every normalised column (builder metadata `label_mappings`), then
+    per label how many distinct raw values and CSV rows map to it; "-" is no label (missing, masked)."""
+    lines = []
+    for feature, mapping in mappings.items():
+        rows = mapping["rows"]
+        lines.append(f"label mapping {feature} (column {mapping['column']!r}, normaliser {mapping['normaliser']}): "
+                     f"{len(rows)} distinct values")
+        width = min(max((len(raw) for raw, _, _ in rows), default=0), 60)
+        lines.append(f"  {'rows':>5}  {'raw value':<{width}}  label")
+        for raw, label, n in rows:
+            shown = " ".join(raw.split()) or "(blank)"
+            shown = shown if len(shown) <= width else shown[: width - 1] + "…"
+            lines.append(f"  {n:>5}  {shown:<{width}}  {label or '-'}")
+        per_label: dict[str, list[int]] = {}
+        for _, label, n in rows:
+            for tag in label.split(", ") if label else ["-"]:  # a multi-label value counts for each of its tags
+                entry = per_label.setdefault(tag, [0, 0])
+                entry[0] += 1
+                entry[1] += n
+        summary = ", ".join(f"{label} {values}/{items}" for label, (values, items) in
+                            sorted(per_label.items(), key=lambda kv: -kv[1][1]))
+        lines.append(f"  {feature} per label (distinct values/rows of the CSV): {summary}")
+    return lines
 
 
 def label_features(features) -> dict[str, tuple[list[str], bool]]:

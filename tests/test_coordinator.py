@@ -138,6 +138,7 @@ def _val_images(cifar_root, n=6):
 
 def test_specialists_are_trained_separately_and_composed(specialists_run, cifar_root):
     run, _ = specialists_run
+    assert run.outcome == "trained"  # what `artzoo train` prints from, as for a shared run
     summary = json.loads(run.summary_path.read_text())
     assert summary["mode"] == "specialists" and set(summary["specialists"]) == {"class", "attributes"}
     composed = keras.models.load_model(run.model_path, safe_mode=True)

@@ -125,3 +125,38 @@ def test_nearly_every_real_medium_gets_a_tag(rows):
     assert len(untagged) <= 8, sorted(untagged)
     tags = {t for m in media for t in normalise_materials(m)}
     assert tags == set(TAGS)
+
+
+def test_normalisers_are_registered_for_csv_label_columns():
+    from tfds_builders.label_columns import get_normaliser
+
+    assert get_normaliser("egyptian_era") is normalise_era
+    assert get_normaliser("materials") is normalise_materials
+
+
+def test_material_column_encodes_tag_indices_and_an_empty_list_when_unknown(rows):
+    from tfds_builders.label_columns import LabelColumn, is_missing, mapping_table
+
+    column = LabelColumn("material", "Medium", TAGS, "materials", multi_label=True)
+    index = {t: i for i, t in enumerate(TAGS)}
+    assert column.encode("limestone, paint", index) == (
+        [TAGS.index("limestone"), TAGS.index("stone"), TAGS.index("paint")], None)
+    empty, issue = column.encode("Metal", index)
+    assert empty == [] and is_missing(empty) and issue["reason"] == "no tag recognised"
+    # The mapping table covers every distinct real Medium value once, with its row count.
+    media = [r["Medium"] for r in rows]
+    table = mapping_table(column, media)
+    assert len(table) == len({m.strip() for m in media}) and sum(n for _, _, n in table) == len(media)
+    for raw, tags, _ in table:
+        assert tags == ", ".join(normalise_materials(raw))
+
+
+def test_era_column_keeps_unknown_as_missing_not_a_class(rows):
+    from tfds_builders.label_columns import MISSING, LabelColumn, mapping_table
+
+    column = LabelColumn("era", "Period", ERA_NAMES, "egyptian_era")
+    index = {e: i for i, e in enumerate(ERA_NAMES)}
+    assert column.encode("715–656 BCE", index) == (ERA_NAMES.index("Third Intermediate"), None)
+    assert column.encode("", index)[0] == MISSING and column.encode("n.d.", index)[0] == MISSING
+    table = mapping_table(column, [r["Period"] for r in rows])
+    assert {era for _, era, _ in table} <= set(ERA_NAMES) | {""}

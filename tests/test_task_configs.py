@@ -8,7 +8,8 @@ from artzoo.config_checks import check_run_config
 from artzoo.errors import ArtzooError
 
 # Dataset builders (issue 4) and the builder configs each names.
-BUILDERS = {"louvre_genre": {None}, "wikiart": {"genre", "style", "artist"}, "imet": {None}, "ancient_art": {None}}
+BUILDERS = {"louvre_genre": {None}, "wikiart": {"genre", "style", "artist"}, "imet": {None},
+            "ancient_art": {None, "egyptian"}}
 EXPECTED = {
     "genre": ("louvre_genre", "shared", [("genre", "softmax")]),
     "style": ("wikiart", "shared", [("style", "softmax")]),
@@ -16,7 +17,9 @@ EXPECTED = {
     "culture": ("ancient_art", "shared", [("culture", "softmax")]),
     "medium": ("ancient_art", "shared", [("medium", "softmax")]),
     "period": ("ancient_art", "shared", [("period", "softmax")]),
-    "ancient": ("ancient_art", "specialists", [("culture", "softmax"), ("medium", "softmax"), ("period", "softmax")]),
+    "ancient_generic": ("ancient_art", "specialists",
+                        [("culture", "softmax"), ("medium", "softmax"), ("period", "softmax")]),
+    "ancient": ("ancient_art", "shared", [("object_type", "softmax"), ("era", "softmax"), ("material", "sigmoid")]),
     "met": ("imet", "shared", [("tags", "sigmoid")]),
     "genre_style": ("wikiart", "shared", [("genre", "softmax"), ("style", "softmax")]),
 }

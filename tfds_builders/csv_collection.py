@@ -18,7 +18,7 @@ from etils import epath
 
 from artzoo.errors import ArtzooError
 from tfds_builders.class_folders import SPLIT_ALIASES
-from tfds_builders.label_columns import MISSING, LabelColumn, discover_classes
+from tfds_builders.label_columns import MISSING, LabelColumn, discover_classes, is_missing
 from tfds_builders.stratified_split import stratified_split
 from tfds_builders.validated_examples import SourceItem
 
@@ -143,7 +143,7 @@ def csv_collection(
         if split_column and split is None:
             rejects.append(("train", path, f"blank {split_column!r} (split) value"))
             continue
-        if all(v == MISSING for v in labels.values()):
+        if all(is_missing(v) for v in labels.values()):
             reasons = "; ".join(f"{i['column']}: {i['reason']}" for i in issues)
             rejects.append((split or "train", path, f"no usable label ({reasons})"))
             continue
@@ -175,11 +175,14 @@ def _row_split(row: dict[str, str], split_column: Optional[str], rel: str) -> Op
 
 
 def _assign_splits(collection: CsvCollection, rows: list, stratum_feature: Optional[str]) -> None:
-    # Splits named by a split column or by split folders in every path are used as they are; otherwise
-    # (none, or only some rows have one) the whole table is split by the shared 7:2:1 rule.
-    if rows and all(split for split, _ in rows):
+    # Splits named by a split column or by split folders in every found path are used as they are (a row
+    # whose file is missing has no folder to tell: it goes to the first split, to be listed as missing there);
+    # otherwise (none, or only some rows have one) the whole table is split by the shared 7:2:1 rule.
+    found = [(split, item) for split, item in rows if split or item.path.exists()]
+    if found and all(split for split, _ in found):
+        first = found[0][0]
         for split, item in rows:
-            collection.items.setdefault(split, []).append(item)
+            collection.items.setdefault(split or first, []).append(item)
         return
     items = [item for _, item in rows]
     made = stratified_split(items, stratum=lambda it: it.features.get(stratum_feature, MISSING), name=lambda it: it.key)

@@ -162,6 +162,43 @@ def make_ancient_art(dummy: Path, seed: int = 300) -> None:
     lines.append("images/unlabelled_0.jpg,,,,train")  # no label at all
     _write(dummy / "images" / "unlabelled_0.jpg", tiny_jpeg(seed))
     _write(dummy / "labels.csv", "\n".join(lines) + "\n")
+    make_egyptian(dummy / "egyptian_artifacts", seed + 1)
+
+
+# Config egyptian: real IDs and metadata strings of ../shared/data/egyptian_artifacts (a blank Period, a
+# date outside the era scale, a Medium naming no material), synthetic images; one row's image is missing.
+EGYPTIAN_ROWS = [
+    ("HAM_117323", "train", "Statuary", "", "Ivory"),
+    ("CHI_100628", "train", "Statuary", "First half of the 3rd century", "Marble"),
+    ("CHI_120365", "train", "Jewellery", "First Intermediate Period, Dynasty 10, about 2050 BCE", "Limestone and pigment"),
+    ("CHI_120368", "train", "Jewellery", "Old Kingdom, mid–Dynasty 5–early Dynasty 6 (about 2445–2287 BCE)", "Limestone"),
+    ("CHI_104488", "train", "Pottery", "725-700 BCE", "terracotta"),
+    ("CHI_105546", "train", "Pottery", "430-410 BCE", "terracotta, black-glaze with impressed decoration"),
+    ("CHI_127859", "train", "Reliefs", "Middle Kingdom, early Dynasty 12, about 1956–1877 BCE", "Limestone and pigment"),
+    ("CHI_127894", "train", "Reliefs", "Middle Kingdom, late Dynasty 12–early Dynasty 13, about 1870–1770 BCE",
+     "Limestone and pigment"),
+    ("CHI_105691", "train", "Unclassified", "c. 1893", "Book containing photogravures (25)"),
+    ("CHI_10006", "train", "Unclassified", "138", "Gold"),
+    ("CHI_102082", "val", "Statuary", "360-350 BCE", "terracotta, red-figure"),
+    ("CHI_135838", "val", "Jewellery", "Third Intermediate Period (about 1069–664 BCE)", "Faience"),
+    ("CHI_109509", "val", "Pottery", "Early 1st century", "terracotta"),
+    ("CHI_127867", "val", "Reliefs", "Ptolemaic Period (332–30 BCE)", "Limestone"),
+    ("CHI_194522", "val", "Unclassified", "37-33 BCE, issued by Mark Antony", "Silver"),
+]
+
+
+def make_egyptian(root: Path, seed: int) -> None:
+    import csv
+
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["ID", "Medium", "Period", "Classification"])
+    for image_id, split, kind, period, medium in EGYPTIAN_ROWS:
+        _write(root / split / kind / f"{image_id}.jpg", tiny_jpeg(seed))
+        seed += 1
+        writer.writerow([image_id, medium, period, kind])
+    writer.writerow(["MET_000000", "Ivory", "", "Statuary"])  # no image anywhere below the CSV
+    _write(root / "metadata.csv", out.getvalue())
 
 
 def make_art_folder(dummy: Path, seed: int = 400) -> None:

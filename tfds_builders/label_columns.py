@@ -8,18 +8,22 @@ with messy free text (museum metadata) plugs in its own without touching the bui
     def egyptian_period(value: str) -> str | None: ...
 
     LabelColumn("period", column="Period", classes=("early", "middle", "late"), normaliser="egyptian_period")
+
+A multi-label column (`multi_label=True`) has a normaliser `str -> list[str]` (tags; empty: no label) and
+becomes a `Sequence(ClassLabel)` feature; an item without any known tag gets the empty list (masked, kept).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Callable, Optional
+from collections import Counter
+from typing import Callable, Optional, Union
 
 from artzoo.errors import choice_error
 
 MISSING = -1
-Normaliser = Callable[[str], Optional[str]]
+Normaliser = Callable[[str], Union[Optional[str], list]]
 NORMALISERS: dict[str, Normaliser] = {}
 BLANKS = frozenset({"", "nan", "none", "null", "n/a", "na", "unknown", "?", "-"})
 
@@ -59,19 +63,21 @@ def title(value: str) -> Optional[str]:
 
 @dataclass(frozen=True)
 class LabelColumn:
-    """One single-label feature read from a CSV column.
+    """One label feature read from a CSV column.
 
     Args:
         feature: the dataset feature (what a head's `label` names).
         column: the CSV column; defaults to `feature`.
         classes: the allowed class names in order; None: the sorted distinct normalised values found.
         normaliser: a name in NORMALISERS applied to every raw value before matching `classes`.
+        multi_label: the normaliser returns a list of tags; the feature holds the list of their indices.
     """
 
     feature: str
     column: str = ""
     classes: Optional[tuple[str, ...]] = None
     normaliser: str = "strip"
+    multi_label: bool = False
 
     @property
     def source(self) -> str:
@@ -80,8 +86,11 @@ class LabelColumn:
     def normalise(self, raw: Optional[str]) -> Optional[str]:
         return get_normaliser(self.normaliser)(raw or "")
 
-    def encode(self, raw: Optional[str], index: dict[str, int]) -> tuple[int, Optional[dict]]:
-        """Class index of a raw value (`index`: class name -> index), or MISSING plus the issue to list."""
+    def encode(self, raw: Optional[str], index: dict[str, int]) -> tuple[Union[int, list[int]], Optional[dict]]:
+        """Class index of a raw value (`index`: class name -> index), or MISSING plus the issue to list;
+        for a multi-label column the list of tag indices (empty: missing)."""
+        if self.multi_label:
+            return self._encode_tags(raw, index)
         value = self.normalise(raw)
         if value is None:
             return MISSING, {"column": self.feature, "value": raw or "", "reason": "blank label"}
@@ -89,9 +98,37 @@ class LabelColumn:
             return MISSING, {"column": self.feature, "value": raw, "reason": f"unknown label {value!r}"}
         return index[value], None
 
+    def _encode_tags(self, raw: Optional[str], index: dict[str, int]) -> tuple[list[int], Optional[dict]]:
+        tags = self.normalise(raw) or []
+        known = sorted({index[t] for t in tags if t in index})
+        unknown = [t for t in tags if t not in index]
+        if unknown:
+            return known, {"column": self.feature, "value": raw, "reason": f"unknown tags {unknown!r}"}
+        if not known:
+            return known, {"column": self.feature, "value": raw or "", "reason": "no tag recognised"}
+        return known, None
+
+
+def is_missing(label: Union[int, list[int]]) -> bool:
+    """A single label of MISSING, or an empty tag list."""
+    return label == [] if isinstance(label, list) else label == MISSING
+
+
+def mapping_table(column: LabelColumn, raw_values: list[Optional[str]]) -> list[list]:
+    """[raw value, normalised label (tags joined by ", "; "" = missing), items] for every distinct raw value,
+    most frequent first: what a curator checks before trusting a normaliser."""
+    counts = Counter((raw or "").strip() for raw in raw_values)
+    rows = []
+    for raw, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+        value = column.normalise(raw)
+        rows.append([raw, ", ".join(value) if isinstance(value, list) else (value or ""), n])
+    return rows
+
 
 def discover_classes(column: LabelColumn, raw_values: list[Optional[str]]) -> list[str]:
     """The column's fixed classes, or the sorted distinct normalised values when none are fixed."""
     if column.classes is not None:
         return list(column.classes)
+    if column.multi_label:
+        return sorted({t for raw in raw_values for t in (column.normalise(raw) or [])})
     return sorted({v for v in (column.normalise(raw) for raw in raw_values) if v is not None})

@@ -58,7 +58,7 @@ def specialist_config(cfg: RunConfig, head: HeadConfig, run: RunDir) -> RunConfi
 
 def train_specialists(cfg: RunConfig, verbose="auto", data: Optional[LabeledData] = None) -> RunDir:
     """Trains every head's specialist, composes them, evaluates and exports the composed model."""
-    from artzoo.train.runner import evaluate_splits, export_run, train
+    from artzoo.train.runner import TrainedRun, evaluate_splits, export_run, train
 
     started = time.time()
     data = data if data is not None else load_labeled_data(cfg.data, cfg.model.heads)
@@ -92,7 +92,7 @@ def train_specialists(cfg: RunConfig, verbose="auto", data: Optional[LabeledData
                   for split, per_head in metrics.items()},
         export=str(export_dir) if export_dir else None,
     )
-    return run
+    return TrainedRun(run.root, "trained")  # `artzoo train` reads the outcome, as for a shared run
 
 
 def _summary_fields(sub_run: RunDir) -> dict:

@@ -34,6 +34,8 @@ from __future__ import annotations
 import re
 from typing import Optional
 
+from tfds_builders.label_columns import register_normaliser
+
 ERAS: tuple[tuple[str, int, int], ...] = (
     ("Predynastic", -5500, -3100),
     ("Early Dynastic", -3100, -2686),
@@ -86,6 +88,7 @@ def era_of_year(year: float) -> Optional[str]:
     return None
 
 
+@register_normaliser("egyptian_era")
 def normalise_era(text: Optional[str]) -> Optional[str]:
     """Maps museum period text to an era name of `ERA_NAMES`, or None when unknown."""
     if text is None:

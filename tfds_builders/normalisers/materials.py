@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import re
 
+from tfds_builders.label_columns import register_normaliser
+
 MATERIALS: dict[str, tuple[str, ...]] = {
     "limestone": ("limestone", "chalk"),
     "sandstone": ("sandstone", "quartzite"),
@@ -53,6 +55,7 @@ _PATTERNS = {tag: re.compile(r"\b(?:" + "|".join(re.escape(w) for w in words) + 
 __doc__ += "\n".join(f"| {tag:20} | {', '.join(words)} |" for tag, words in MATERIALS.items()) + "\n"
 
 
+@register_normaliser("materials")
 def normalise_materials(text: str | None) -> list[str]:
     """The material tags of a medium string, in vocabulary order (empty when none is recognised)."""
     if not text:
