@@ -6,6 +6,7 @@ class names per head, label counts per split, and what was quarantined.
 
 from __future__ import annotations
 
+import os
 import zlib
 from dataclasses import dataclass, field
 from typing import Optional, Sequence
@@ -126,7 +127,8 @@ def load_folder(
     for split, images in scanned.splits.items():
         # Interleave the classes (a fixed hash order): listed class by class, a split larger than the shuffle
         # buffer would feed whole runs of one class to training, which costs a linear head ~8 points on CIFAR.
-        images = sorted(images, key=lambda im: (zlib.crc32(im.path.encode()), im.path))
+        # The key is the path inside the folder, so a moved or copied folder trains in the same order.
+        images = sorted(images, key=lambda im: (zlib.crc32(os.path.relpath(im.path, root).encode()), im.path))
         paths = tf.constant([im.path for im in images])
         inline = tf.constant([im.clean_bytes for im in images], dtype=tf.string)
         labels = tf.constant([index[im.label] for im in images], dtype=tf.int32)
