@@ -34,6 +34,8 @@ os.environ["KERAS_HOME"] = str(_KERAS_HOME)
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ["ARTZOO_CONFIG_DIR"] = str(REPO / "configs")
 
+from artzoo.data.folders import copy_subset  # noqa: E402,F401  (after KERAS_HOME; tests import it from here)
+
 
 def pytest_sessionfinish(session, exitstatus):
     shutil.rmtree(_KERAS_HOME, ignore_errors=True)
@@ -41,18 +43,6 @@ def pytest_sessionfinish(session, exitstatus):
 
 def requires_shared(path: Path):
     return pytest.mark.skipif(not path.exists(), reason=f"{path} not present")
-
-
-def copy_subset(src: Path, dst: Path, per_class: dict[str, int]) -> Path:
-    """Copies the first N files (sorted) of each class of each split of a class-folder tree."""
-    for split, n in per_class.items():
-        for class_dir in sorted((src / split).iterdir()):
-            if class_dir.is_dir():
-                out = dst / split / class_dir.name
-                out.mkdir(parents=True, exist_ok=True)
-                for f in sorted(class_dir.iterdir())[:n]:
-                    shutil.copy(f, out / f.name)
-    return dst
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,7 @@ import pytest
 
 from conftest import DATA, requires_shared, run_cli
 from tfds_builders.normalisers.egyptian_era import ERA_NAMES, normalise_era
-from tfds_builders.normalisers.materials import normalise_materials
+from tfds_builders.normalisers.materials import TAGS, normalise_materials
 
 EGYPT = DATA / "egyptian_artifacts"
 pytestmark = requires_shared(EGYPT)
@@ -119,9 +119,9 @@ def test_material_head_is_multi_label_sigmoid(trained_run):
 
     model = keras.models.load_model(trained_run / "model.keras", compile=False)
     out = model.predict(np.random.default_rng(0).uniform(0, 255, (4, 96, 96, 3)).astype("float32"), verbose=0)
-    assert out["material"].shape == (4, 23) and out["era"].shape == (4, 11)
+    assert out["material"].shape == (4, len(TAGS)) and out["era"].shape == (4, len(ERA_NAMES))
     assert np.allclose(out["object_type"].sum(axis=1), 1, atol=1e-4)
     assert np.allclose(out["era"].sum(axis=1), 1, atol=1e-4)
-    # Independent per-tag probabilities: in (0, 1) each, not a distribution over the 23 tags.
+    # Independent per-tag probabilities: in (0, 1) each, not a distribution over the tags.
     assert ((out["material"] > 0) & (out["material"] < 1)).all()
     assert not np.allclose(out["material"].sum(axis=1), 1, atol=1e-2)

@@ -8,6 +8,7 @@ with its reason), never silently dropped.
 
 from __future__ import annotations
 
+import shutil
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -129,3 +130,16 @@ def scan_flat_folder(root: str | Path, max_pixels: int = 40_000_000) -> FolderSp
     quarantined: list[dict] = []
     kept = _validate(files, max_pixels, quarantined, {})
     return FolderSplits(splits={"all": kept}, classes=[], quarantined=quarantined)
+
+
+def copy_subset(src: str | Path, dst: str | Path, per_split: dict[str, int]) -> Path:
+    """Copies the first N files (sorted, so reruns pick the same ones) of each class of each named split of
+    a `<split>/<class>/` tree into `dst`: a small real subset to try a task on (tests, benchmarks)."""
+    src, dst = Path(src), Path(dst)
+    for split, n in per_split.items():
+        for class_dir in sorted(p for p in (src / split).iterdir() if p.is_dir() and not is_hidden(p)):
+            out = dst / split / class_dir.name
+            out.mkdir(parents=True, exist_ok=True)
+            for f in sorted(class_dir.iterdir())[:n]:
+                shutil.copy(f, out / f.name)
+    return dst

@@ -22,8 +22,7 @@ import tensorflow_datasets as tfds
 
 from artzoo.errors import ArtzooError
 from tfds_builders.csv_collection import IMAGE_COLUMN_NAMES, SPLIT_COLUMN_NAMES, csv_collection, pick_column, read_csv
-from tfds_builders.label_columns import LabelColumn
-from tfds_builders.label_columns import mapping_table
+from tfds_builders.label_columns import LabelColumn, mapping_table
 from tfds_builders.manual_or_download import missing_files_error, require_manual_root
 from tfds_builders.normalisers.egyptian_era import ERA_NAMES
 from tfds_builders.normalisers.materials import TAGS
