@@ -184,9 +184,13 @@ class RunConfig:
 
 
 def configs_dir() -> Path:
-    """Where task YAML files live: $ARTZOO_CONFIG_DIR, else the repository's `configs/`."""
+    """Where task YAML files live: $ARTZOO_CONFIG_DIR; else the copy installed inside the package
+    (`artzoo/configs/`, from a wheel); else the checkout's top-level `configs/` (source tree, editable install)."""
     env = os.environ.get("ARTZOO_CONFIG_DIR")
-    return Path(env) if env else Path(__file__).resolve().parent.parent / "configs"
+    if env:
+        return Path(env)
+    packaged = Path(__file__).resolve().parent / "configs"
+    return packaged if packaged.is_dir() else Path(__file__).resolve().parent.parent / "configs"
 
 
 def list_tasks() -> list[str]:

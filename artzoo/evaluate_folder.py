@@ -12,7 +12,6 @@ from artzoo.data.pipeline import make_dataset
 from artzoo.data.sources import load_folder
 from artzoo.errors import ArtzooError
 from artzoo.evaluate import predict_with_labels, score_heads
-from artzoo.models import layers as _registered_layers  # noqa: F401  (custom layers for load_model)
 from artzoo.plots import confusion_matrix
 from artzoo.run_dir import RunDir
 

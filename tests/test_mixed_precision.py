@@ -11,7 +11,6 @@ import pytest
 
 from artzoo.config import HeadConfig, ModelConfig
 from artzoo.errors import ArtzooError
-from artzoo.models import layers as _registered  # noqa: F401
 from artzoo.models.attention_maps import attention_maps
 from artzoo.models.classifier import build_classifier
 from artzoo.train.optimizers import make_optimizer

@@ -62,8 +62,6 @@ def export_run_dir(run_dir: str | Path, fmt: str = "saved_model", out: Optional[
     cfg = run.config()
     if not run.model_path.is_file():
         raise ArtzooError(f"run directory {str(run_dir)!r} has no model.keras; did training finish?")
-    from artzoo.models import layers as _registered_layers  # noqa: F401  (custom layers for load_model)
-
     model = keras.models.load_model(run.model_path, safe_mode=True)
     spec = spec_for_run(cfg, run.classes(), tuned_thresholds(run))
     return export_model(model, spec, fmt, out or default_out(cfg), version)

@@ -1,5 +1,4 @@
-"""Models: backbone registry, custom layers, heads, the multi-head coordinator."""
+"""Models: backbone registry, custom layers, heads, the multi-head coordinator.
 
-# Every registered layer must be imported before `keras.models.load_model`; importing anything from
-# artzoo.models registers the cascade's layer too (the loaders import artzoo.models.layers).
-from artzoo.models import cascade as _cascade  # noqa: F401,E402
+The custom layers (`layers`, `cascade`) are registered with Keras by `import artzoo` (`artzoo.registration`).
+"""

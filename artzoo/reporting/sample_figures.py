@@ -8,7 +8,6 @@ import numpy as np
 from artzoo.config import RunConfig
 from artzoo.data.pipeline import make_dataset
 from artzoo.data.sources import load_labeled_data
-from artzoo.models import layers as _registered_layers  # noqa: F401  (custom layers for load_model)
 from artzoo.reporting import figures as fig
 from artzoo.reporting.gradcam import attention_maps, grad_cam, has_attention
 from artzoo.reporting.report_html import Figure

@@ -17,7 +17,6 @@ import tensorflow as tf
 from artzoo import atomic
 from artzoo.config import HeadConfig, RunConfig
 from artzoo.data.sources import LabeledData, load_labeled_data
-from artzoo.models import layers as _registered_layers  # noqa: F401  (custom layers for load_model)
 from artzoo.models.specialists import compose_specialists
 from artzoo.run_dir import RunDir
 
