@@ -31,6 +31,7 @@ class AugmentConfig:
     rand_augment: bool = False  # keras.layers.RandAugment after the layers above
     rand_augment_ops: int = 2
     rand_augment_factor: float = 0.5  # strength of each op, 0..1
+    grid_mask: float = 0.0  # keras-cv GridMask: largest mask-to-cell ratio, 0..1 (0 = off)
     mix: Literal["none", "mixup", "cutmix"] = "none"  # mixes images and targets of every head within a batch
     mixup_alpha: float = 0.2  # Beta(alpha, alpha) of MixUp's mixing weight
     cutmix_alpha: float = 1.0  # Beta(alpha, alpha) of CutMix's kept area

@@ -1,4 +1,5 @@
-"""Top-k predictions for image files from any artzoo export (SavedModel, .keras, TFLite, ONNX).
+"""Top-k predictions for images from any artzoo model (run directory, SavedModel, .keras, TFLite, ONNX);
+`artzoo.load(path).predict(...)` and `artzoo predict` both end here.
 
 A batch the model rejects is retried image by image, so one bad file is reported (with the model's own
 message) and counted instead of failing or silently dropping the others.
@@ -12,7 +13,7 @@ from typing import Optional, Sequence
 import numpy as np
 
 from artzoo.errors import ArtzooError
-from artzoo.exported_model import ExportedModel, RejectedImages, open_exported
+from artzoo.exported_model import ExportedModel, RejectedImages
 
 BATCH_SIZE = 32
 
@@ -20,20 +21,26 @@ BATCH_SIZE = 32
 def predict_files(model_path: str | Path, images: Sequence[str], top_k: Optional[int] = None,
                   batch_size: int = BATCH_SIZE) -> list[dict]:
     """One dict per image: `{"image": path, head: [{"label", "probability"[, "positive"]}, ...]}`, or
-    `{"image": path, "error": message}` for an image the model rejected."""
-    for image in images:
+    `{"image": path, "error": message}` for an image the model rejected (what `artzoo.load(path).predict` gives)."""
+    from artzoo.predictor import load
+
+    for image in images:  # before the (slow) model load
         if not Path(image).is_file():
             raise ArtzooError(f"image {image!r} does not exist")
-    model = open_exported(model_path)
+    return load(model_path).predict(list(images), top_k)
+
+
+def predict_encoded(model: ExportedModel, names: list[str], data: list[bytes], top_k: Optional[int] = None,
+                    batch_size: int = BATCH_SIZE) -> list[dict]:
+    """`predict_files` on encoded images already in memory, `names` naming them in the results."""
     _check_top_k(model, top_k)
     results = []
-    for start in range(0, len(images), batch_size):
-        paths = [str(p) for p in images[start:start + batch_size]]
-        data = [Path(p).read_bytes() for p in paths]
+    for start in range(0, len(data), batch_size):
+        paths, batch = names[start:start + batch_size], data[start:start + batch_size]
         try:
-            results += _entries(model, paths, model.outputs(data), top_k)
+            results += _entries(model, paths, model.outputs(batch), top_k)
         except RejectedImages:
-            for path, one in zip(paths, data):
+            for path, one in zip(paths, batch):
                 try:
                     results += _entries(model, [path], model.outputs([one]), top_k)
                 except RejectedImages as err:

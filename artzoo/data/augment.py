@@ -1,4 +1,5 @@
-"""Training-time augmentation from Keras core preprocessing layers, applied to batches in tf.data."""
+"""Training-time augmentation from Keras core preprocessing layers (GridMask from keras-cv), applied to batches
+in tf.data."""
 
 from __future__ import annotations
 
@@ -29,4 +30,8 @@ def build_augmenter(cfg: AugmentConfig, seed: int) -> Optional[keras.Sequential]
     if cfg.rand_augment:
         layers.append(keras.layers.RandAugment(value_range=(0, 255), num_ops=cfg.rand_augment_ops,
                                                factor=cfg.rand_augment_factor, seed=seed + 5))
+    if cfg.grid_mask:
+        from artzoo.data.keras_cv_augment import grid_mask
+
+        layers.append(grid_mask(cfg.grid_mask, seed + 6))
     return keras.Sequential(layers, name="augment") if layers else None

@@ -3,7 +3,7 @@ and `export_trained` (right after training) both end in `export_model`.
 
 Layouts: `saved_model` -> `OUT/<version>/` (TF Serving; OUT defaults to `<export.dir>/<export.name>`);
 `keras`, `tflite`, `onnx` -> the single file `OUT.<suffix>` (OUT defaults to the same name). Nothing existing is
-ever overwritten.
+ever overwritten. Exports of a run also get a model card (`artzoo.export.model_card_file`).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import keras
 
 from artzoo.config import RunConfig
 from artzoo.errors import ArtzooError, choice_error
+from artzoo.export.model_card_file import write_model_card
 from artzoo.export.serving_spec import HeadSpec, ServingSpec
 from artzoo.run_dir import RunDir
 
@@ -64,7 +65,9 @@ def export_run_dir(run_dir: str | Path, fmt: str = "saved_model", out: Optional[
         raise ArtzooError(f"run directory {str(run_dir)!r} has no model.keras; did training finish?")
     model = keras.models.load_model(run.model_path, safe_mode=True)
     spec = spec_for_run(cfg, run.classes(), tuned_thresholds(run))
-    return export_model(model, spec, fmt, out or default_out(cfg), version)
+    path = export_model(model, spec, fmt, out or default_out(cfg), version)
+    write_model_card(path, fmt, cfg, run)
+    return path
 
 
 def export_trained(cfg: RunConfig, model: keras.Model, classes: dict[str, list[str]],
@@ -72,7 +75,10 @@ def export_trained(cfg: RunConfig, model: keras.Model, classes: dict[str, list[s
     """The SavedModel export at the end of training: `version` (default: the next) under
     `<export.dir>/<export.name>`."""
     thresholds = tuned_thresholds(RunDir(cfg.run_dir)) if cfg.run_dir else {}
-    return export_model(model, spec_for_run(cfg, classes, thresholds), "saved_model", default_out(cfg), version)
+    path = export_model(model, spec_for_run(cfg, classes, thresholds), "saved_model", default_out(cfg), version)
+    if cfg.run_dir:
+        write_model_card(path, "saved_model", cfg, RunDir(cfg.run_dir))
+    return path
 
 
 def default_out(cfg: RunConfig) -> Path:

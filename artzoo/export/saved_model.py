@@ -27,7 +27,7 @@ from artzoo.export.serving_spec import (  # noqa: F401  (HeadSpec: public, used 
     BYTES_INPUT, BYTES_SIGNATURE, IMAGES_INPUT, IMAGES_SIGNATURE, METADATA_FILE, HeadSpec, ServingSpec, validate_spec,
 )
 from artzoo.export.parity import check_parity, keras_probabilities, parity_inputs
-from artzoo.export.warmup import WARMUP_FILE, read_warmup_requests, write_warmup_requests
+from artzoo.export import warmup
 
 
 def next_version(base: Path) -> int:
@@ -65,7 +65,8 @@ def export_saved_model(
         archive.write_out(str(tmp), verbose=False)
         extra = tmp / "assets.extra"
         extra.mkdir(exist_ok=True)
-        write_warmup_requests(extra, spec, model_name=base.resolve().name)
+        if warmup.available():  # the `serving` extra
+            warmup.write_warmup_requests(extra, spec, model_name=base.resolve().name)
         metadata = {**spec.to_json(), "signatures": [BYTES_SIGNATURE, IMAGES_SIGNATURE]}
         if check:
             metadata["parity"] = check_saved_model(model, spec, tmp)
@@ -127,9 +128,11 @@ def check_saved_model(model: keras.Model, spec: ServingSpec, version_dir: Path) 
     pngs = tf.constant([tf.io.encode_png(im.astype("uint8")).numpy() for im in images])
     from_bytes = loaded.signatures[BYTES_SIGNATURE](**{BYTES_INPUT: pngs})
     record["bytes_signature"] = check_parity("saved_model", reference, probabilities(from_bytes), len(images))
-    for signature, inputs in read_warmup_requests(Path(version_dir) / "assets.extra" / WARMUP_FILE):
-        loaded.signatures[signature](**{k: tf.constant(v) for k, v in inputs.items()})
-    record["warmup_requests_replayed"] = True
+    warmup_file = Path(version_dir) / "assets.extra" / warmup.WARMUP_FILE
+    if warmup_file.is_file():
+        for signature, inputs in warmup.read_warmup_requests(warmup_file):
+            loaded.signatures[signature](**{k: tf.constant(v) for k, v in inputs.items()})
+    record["warmup_requests_replayed"] = warmup_file.is_file()
     return record
 
 

@@ -33,6 +33,7 @@ from artzoo.export.exporter import default_out, export_trained
 from artzoo.export.saved_model import next_version
 from artzoo.models.classifier import build_classifier
 from artzoo.plots import confusion_matrix, training_curves
+from artzoo.provenance import environment
 from artzoo.reporting.thresholds import record_tuning, thresholds_by_head, tune_sigmoid_heads
 from artzoo.run_dir import RunDir
 from artzoo.train.cached_heads import maybe_cached_head_inputs
@@ -202,6 +203,7 @@ def _write_summary(session: Session, best, metrics: dict, export_dir, policy: st
         headline={split: {h: m.get("accuracy", m.get("f1_micro")) for h, m in per_head.items()}
                   for split, per_head in metrics.items()},
         export=str(export_dir) if export_dir else None,
+        environment=environment(),
         **timing,
     )
 

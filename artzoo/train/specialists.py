@@ -18,6 +18,7 @@ from artzoo import atomic
 from artzoo.config import HeadConfig, RunConfig
 from artzoo.data.sources import LabeledData, load_labeled_data
 from artzoo.models.specialists import compose_specialists
+from artzoo.provenance import environment
 from artzoo.run_dir import RunDir
 
 
@@ -90,6 +91,7 @@ def train_specialists(cfg: RunConfig, verbose="auto", data: Optional[LabeledData
         headline={split: {h: m.get("accuracy", m.get("f1_micro")) for h, m in per_head.items()}
                   for split, per_head in metrics.items()},
         export=str(export_dir) if export_dir else None,
+        environment=environment(),
     )
     return TrainedRun(run.root, "trained")  # `artzoo train` reads the outcome, as for a shared run
 
