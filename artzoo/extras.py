@@ -33,4 +33,7 @@ def require(extra: str, module: str):
 
 def available(extra: str) -> bool:
     """Whether every module of `extra` can be found (without importing it)."""
-    return all(importlib.util.find_spec(m) is not None for m in EXTRAS[extra][1])
+    try:
+        return all(importlib.util.find_spec(m) is not None for m in EXTRAS[extra][1])
+    except (ImportError, ValueError):
+        return False
