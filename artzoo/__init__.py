@@ -28,7 +28,7 @@ _API = {
     "list_models": "artzoo.api",
     "create_model": "artzoo.api",
     "load_config": "artzoo.api",
-    "train": "artzoo.api",
+    "train": "artzoo.train",  # the training package, callable as artzoo.api.train (see artzoo/train/__init__.py)
     "Run": "artzoo.api",
     "embed": "artzoo.api",
     "cluster": "artzoo.api",
@@ -47,7 +47,8 @@ def __getattr__(name: str):
         raise AttributeError(f"module 'artzoo' has no attribute {name!r}")
     import importlib
 
-    value = getattr(importlib.import_module(module), name)
+    value = importlib.import_module(module) if module == f"artzoo.{name}" else getattr(
+        importlib.import_module(module), name)
     globals()[name] = value  # later lookups skip __getattr__
     return value
 

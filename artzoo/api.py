@@ -258,6 +258,6 @@ def similar(image: PathLike, index: PathLike, k: int = 8, gallery: Optional[Path
     >>> artzoo.embed("paintings/", out="index.npz")  # doctest: +SKIP
     >>> [h["id"] for h in artzoo.similar("query.jpg", "index.npz", k=3)["hits"]]  # doctest: +SKIP
     """
-    from artzoo.similar import find_similar
+    from artzoo.similar_works import find_similar
 
     return find_similar(str(image), index, k, gallery)

@@ -17,6 +17,7 @@ import yaml
 import artzoo
 from artzoo.errors import ArtzooError
 from conftest import REPO
+from test_cli_json import cli
 
 GENRES = ["Genre", "Landscape", "Naturmort", "Portrait"]
 
@@ -181,20 +182,6 @@ def test_list_models_filters_by_pattern():
     assert artzoo.list_models("mobilenet_v2") == ["mobilenet_v2"]
     assert set(artzoo.list_models("mobilenet*")) < set(artzoo.list_models())
     assert artzoo.list_models("no_such*") == []
-
-
-def cli(capsys, monkeypatch, *args: str) -> str:
-    """`artzoo ARGS` in this process (its output settings undone afterwards); returns stdout."""
-    from artzoo import progress_bars
-    from artzoo.cli import main
-
-    monkeypatch.setenv("TF_CPP_MIN_LOG_LEVEL", "2")
-    capsys.readouterr()
-    try:
-        assert main(list(args)) == 0
-    finally:
-        progress_bars.set_enabled(True)
-    return capsys.readouterr().out
 
 
 def test_cli_predict_and_evaluate_json_use_the_same_results(run, louvre_small, val_images, capsys, monkeypatch):

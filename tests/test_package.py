@@ -46,6 +46,20 @@ def test_every_public_name_resolves_and_is_listed():
         artzoo.nonexistent  # noqa: B018
 
 
+def test_api_names_survive_importing_the_submodules_of_the_same_name():
+    """Importing `artzoo.train.runner` sets the package `artzoo.train` on artzoo; it is callable as the API's."""
+    import inspect
+
+    import artzoo
+    import artzoo.api
+    import artzoo.train.runner  # noqa: F401
+
+    assert callable(artzoo.train)
+    assert inspect.signature(artzoo.train) == inspect.signature(artzoo.api.train)
+    assert artzoo.train.runner.train is not None  # the package's modules are still reachable
+    assert artzoo.similar is artzoo.api.similar
+
+
 def test_version_flag_prints_the_package_version():
     import artzoo
 
