@@ -72,8 +72,10 @@ def metadata(cfg: RunConfig, metrics: dict, user: dict) -> dict:
                 "metrics": [{"type": kind, "value": round(float(value), 4), "name": f"{split} {name} ({head})"}
                             for kind, value, name in values],
             })
+    licence = str(user.get("license", "other"))
     meta = {
-        "license": str(user.get("license", "other")),
+        "license": licence,
+        **({"license_name": "see-training-data"} if licence == "other" else {}),
         "library_name": "keras",
         "pipeline_tag": "image-classification",
         "tags": ["artzoo", "keras", "tensorflow", "image-classification", cfg.task, cfg.model.backbone],
@@ -81,8 +83,6 @@ def metadata(cfg: RunConfig, metrics: dict, user: dict) -> dict:
         "metrics": sorted({m["type"] for r in results for m in r["metrics"]}),
         "model-index": [{"name": f"artzoo-{cfg.task}-{cfg.model.backbone}", "results": results}],
     }
-    if meta["license"] == "other":
-        meta["license_name"] = "see-training-data"
     return meta
 
 
