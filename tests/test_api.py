@@ -192,3 +192,15 @@ def test_cli_predict_and_evaluate_json_use_the_same_results(run, louvre_small, v
     ((split, per_head),) = report["metrics"].items()
     assert per_head["genre"]["n"] == 24
     assert per_head["genre"]["accuracy"] == pytest.approx(run.metrics["val"]["genre"]["accuracy"])
+
+
+def test_the_docstring_examples_run():
+    """The runnable docstring examples of artzoo.api (those needing files are marked to skip and are the tests
+    above)."""
+    import doctest
+
+    import artzoo.api
+
+    result = doctest.testmod(artzoo.api, optionflags=doctest.ELLIPSIS)
+    assert result.failed == 0
+    assert result.attempted >= 8
