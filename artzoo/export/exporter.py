@@ -66,7 +66,7 @@ def export_run_dir(run_dir: str | Path, fmt: str = "saved_model", out: Optional[
     model = keras.models.load_model(run.model_path, safe_mode=True)
     spec = spec_for_run(cfg, run.classes(), tuned_thresholds(run))
     path = export_model(model, spec, fmt, out or default_out(cfg), version)
-    write_model_card(path, fmt, cfg, run)
+    _model_card(path, fmt, cfg, run)
     return path
 
 
@@ -77,8 +77,19 @@ def export_trained(cfg: RunConfig, model: keras.Model, classes: dict[str, list[s
     thresholds = tuned_thresholds(RunDir(cfg.run_dir)) if cfg.run_dir else {}
     path = export_model(model, spec_for_run(cfg, classes, thresholds), "saved_model", default_out(cfg), version)
     if cfg.run_dir:
-        write_model_card(path, "saved_model", cfg, RunDir(cfg.run_dir))
+        _model_card(path, "saved_model", cfg, RunDir(cfg.run_dir))
     return path
+
+
+def _model_card(path: Path, fmt: str, cfg: RunConfig, run: RunDir) -> None:
+    """The card beside the export; a run whose files lack something the card reads gets a warning, and the
+    export (already complete) stands."""
+    try:
+        write_model_card(path, fmt, cfg, run)
+    except (KeyError, TypeError, ValueError) as err:
+        import warnings
+
+        warnings.warn(f"no model card beside {path}: the run's files lack {err}", stacklevel=2)
 
 
 def default_out(cfg: RunConfig) -> Path:
