@@ -6,6 +6,7 @@ message) and counted instead of failing or silently dropping the others.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Optional, Sequence
 
@@ -22,8 +23,7 @@ def predict_files(model_path: str | Path, images: Sequence[str], top_k: Optional
     """One dict per image: `{"image": path, head: [{"label", "probability"[, "positive"]}, ...]}`, or
     `{"image": path, "error": message}` for an image the model rejected."""
     for image in images:
-        if not Path(image).is_file():
-            raise ArtzooError(f"image {image!r} does not exist")
+        check_image_path(image)
     model = open_exported(model_path)
     _check_top_k(model, top_k)
     results = []
@@ -39,6 +39,18 @@ def predict_files(model_path: str | Path, images: Sequence[str], top_k: Optional
                 except RejectedImages as err:
                     results.append({"image": path, "error": str(err).replace("image_bytes[0]: ", "")})
     return results
+
+
+def check_image_path(image: str) -> None:
+    """One line for a path that cannot be an image file: missing, a folder, unreadable."""
+    path = Path(image)
+    if path.is_dir():
+        raise ArtzooError(f"image {image!r} is a folder, not an image file (pass the files, e.g. {image}/*.jpg)")
+    if not path.is_file():
+        raise ArtzooError(f"image {image!r} does not exist" if not path.exists() else
+                          f"image {image!r} is not a regular file")
+    if not os.access(path, os.R_OK):
+        raise ArtzooError(f"image {image!r} cannot be read (permission denied)")
 
 
 def _check_top_k(model: ExportedModel, top_k: Optional[int]) -> None:

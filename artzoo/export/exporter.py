@@ -48,8 +48,12 @@ def export_model(model: keras.Model, spec: ServingSpec, fmt: str, out: str | Pat
 
 
 def file_path(out: str | Path, fmt: str) -> Path:
+    """`out` with the format's suffix; `out` must name a file, not a folder (`.`, `..`, `/`, an existing one)."""
     out = Path(out)
     suffix = FILE_SUFFIXES[fmt]
+    if out.is_dir() or out.name in ("", ".", ".."):
+        raise ArtzooError(f"--out {str(out)!r} is a folder; --format {fmt} writes one file: give a file path "
+                          f"(the {suffix} suffix is added when missing)")
     return out if out.suffix == suffix else out.with_name(out.name + suffix)
 
 
@@ -70,11 +74,13 @@ def export_run_dir(run_dir: str | Path, fmt: str = "saved_model", out: Optional[
 
 
 def export_trained(cfg: RunConfig, model: keras.Model, classes: dict[str, list[str]],
-                   version: Optional[int] = None) -> Path:
+                   version: Optional[int] = None, token: Optional[str] = None) -> Path:
     """The SavedModel export at the end of training: `version` (default: the next) under
-    `<export.dir>/<export.name>`."""
+    `<export.dir>/<export.name>`; `token` is stored in its metadata as `export_token`."""
     thresholds = tuned_thresholds(RunDir(cfg.run_dir)) if cfg.run_dir else {}
-    return export_model(model, spec_for_run(cfg, classes, thresholds), "saved_model", default_out(cfg), version)
+    spec = spec_for_run(cfg, classes, thresholds)
+    spec.extra.update({"export_token": token} if token else {})
+    return export_model(model, spec, "saved_model", default_out(cfg), version)
 
 
 def default_out(cfg: RunConfig) -> Path:
@@ -93,6 +99,8 @@ def spec_for_run(cfg: RunConfig, classes: dict[str, list[str]],
         resize=cfg.data.resize,
         max_image_bytes=cfg.export.max_image_bytes,
         max_pixels=cfg.export.max_pixels,
+        max_batch=cfg.export.max_batch,
+        max_request_pixels=cfg.export.max_request_pixels,
         extra={"task": cfg.task, "backbone": cfg.model.backbone, "run_dir": cfg.run_dir},
     )
 
