@@ -13,6 +13,7 @@ from typing import Optional, Sequence
 
 from artzoo.config import AugmentConfig, DataConfig, ExportConfig, HeadConfig, ModelConfig, RunConfig, TrainConfig
 from artzoo.errors import ArtzooError
+from artzoo.export.serving_spec import check_pixel_limits
 from artzoo.models.registry import check_input_shape, get_backbone_spec
 
 INF = math.inf
@@ -27,7 +28,7 @@ def check_run_config(cfg: RunConfig) -> None:
     check_model(cfg.model, cfg.data.image_size)
     check_data(cfg.data)
     check_train(cfg.train, cfg.model.heads)
-    check_export(cfg.export)
+    check_export(cfg.export, cfg.data.image_size)
 
 
 def check_model(model: ModelConfig, image_size: int) -> None:
@@ -95,7 +96,7 @@ def check_train(train: TrainConfig, heads: Sequence[HeadConfig]) -> None:
     check_monitor(train.monitor, heads)
 
 
-def check_export(export: ExportConfig) -> None:
+def check_export(export: ExportConfig, image_size: int) -> None:
     if export.name:
         _check_name("export.name", export.name)
     if not export.dir.strip():
@@ -106,6 +107,7 @@ def check_export(export: ExportConfig) -> None:
         _check_int("export.max_pixels", export.max_pixels, 1, 1_000_000_000)
     if export.max_request_pixels is not None:
         _check_int("export.max_request_pixels", export.max_request_pixels, 1, 100_000_000_000)
+    check_pixel_limits(image_size, export.max_pixels, export.max_request_pixels)
 
 
 def monitor_names(heads: Sequence[HeadConfig], num_classes: Optional[dict[str, int]] = None) -> list[str]:

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Optional
 
 import keras
+import numpy as np
 import tensorflow as tf
 
 from artzoo import atomic
@@ -181,15 +182,17 @@ def check_saved_model(model: keras.Model, spec: ServingSpec, version_dir: Path) 
     images = parity_inputs(spec.image_size)
     reference = keras_probabilities(model, images)
     heads = [h.name for h in spec.heads]
+    per_request = max(1, min(spec.max_batch, spec.max_request_pixels // spec.image_size ** 2))
 
-    def probabilities(outputs):
-        return {h: outputs[f"{h}_probabilities"].numpy() for h in heads}
+    def batched(signature: str, name: str, values) -> dict[str, np.ndarray]:  # within the serving bounds
+        outs = [loaded.signatures[signature](**{name: tf.constant(values[i:i + per_request])})
+                for i in range(0, len(values), per_request)]
+        return {h: np.concatenate([o[f"{h}_probabilities"].numpy() for o in outs]) for h in heads}
 
-    from_images = loaded.signatures[IMAGES_SIGNATURE](**{IMAGES_INPUT: tf.constant(images)})
-    record = check_parity("saved_model", reference, probabilities(from_images), len(images))
-    pngs = tf.constant([tf.io.encode_png(im.astype("uint8")).numpy() for im in images])
-    from_bytes = loaded.signatures[BYTES_SIGNATURE](**{BYTES_INPUT: pngs})
-    record["bytes_signature"] = check_parity("saved_model", reference, probabilities(from_bytes), len(images))
+    record = check_parity("saved_model", reference, batched(IMAGES_SIGNATURE, IMAGES_INPUT, images), len(images))
+    pngs = [tf.io.encode_png(im.astype("uint8")).numpy() for im in images]
+    from_bytes = batched(BYTES_SIGNATURE, BYTES_INPUT, pngs)
+    record["bytes_signature"] = check_parity("saved_model", reference, from_bytes, len(images))
     for signature, inputs in read_warmup_requests(Path(version_dir) / "assets.extra" / WARMUP_FILE):
         loaded.signatures[signature](**{k: tf.constant(v) for k, v in inputs.items()})
     record["warmup_requests_replayed"] = True

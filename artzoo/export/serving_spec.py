@@ -125,3 +125,12 @@ def validate_spec(spec: ServingSpec) -> None:
     if any(not isinstance(v, int) or v <= 0 for v in limits.values()):
         raise ArtzooError("export limits must be positive integers, got "
                           + ", ".join(f"{k}={v!r}" for k, v in limits.items()))
+    check_pixel_limits(spec.image_size, spec.max_pixels, spec.max_request_pixels)
+
+
+def check_pixel_limits(image_size: int, max_pixels: Optional[int], max_request_pixels: Optional[int]) -> None:
+    """A served model must accept at least one image of its own input size."""
+    for key, value in (("max_pixels", max_pixels), ("max_request_pixels", max_request_pixels)):
+        if value is not None and value < image_size ** 2:
+            raise ArtzooError(f"export.{key} {value} is below the model's own input ({image_size}x{image_size} = "
+                              f"{image_size ** 2} pixels); raise it or leave it unset (null) for the default")
