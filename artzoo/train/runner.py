@@ -315,7 +315,10 @@ def _recorded_export(session: Session) -> Path | None:
         return None
     path = Path(progress.export)
     if progress.export_sha256 is None:  # a run from before digests: its own only if the export names this run
-        metadata = read_metadata(path) if (path / "saved_model.pb").is_file() else {}
+        try:
+            metadata = read_metadata(path)
+        except (ArtzooError, OSError, ValueError):
+            metadata = {}
         if metadata.get("run_dir") == session.cfg.run_dir:
             progress.export_sha256 = version_digest(path)
             session.save_progress()
