@@ -154,7 +154,7 @@ class ExportConfig:
     name: str = ""  # defaults to the task name; a plain folder name inside `dir`
     max_image_bytes: int = 20_000_000  # per encoded image
     max_pixels: Optional[int] = None  # per decoded image; null: 256 x image_size^2, within 4-40 Mpx
-    max_batch: int = 64  # images per request
+    max_batch: int = 32  # images per request (a batch of 64 at 224 px cost ~1 GB, bench/serving_memory.py)
     max_request_pixels: Optional[int] = None  # decoded pixels per request; null: 4 x max_pixels
 
 

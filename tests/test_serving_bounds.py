@@ -107,6 +107,6 @@ def test_default_limits_follow_the_model_input():
         spec = ServingSpec([HeadSpec("h", ["a", "b"])], image_size=size)
         return spec.max_pixels, spec.max_request_pixels, spec.max_batch
 
-    assert limits(224) == (256 * 224 * 224, 4 * 256 * 224 * 224, 64)  # 12.8 Mpx: a 12 Mpx photo passes
-    assert limits(32) == (4_000_000, 16_000_000, 64)
-    assert limits(512) == (40_000_000, 160_000_000, 64)
+    assert limits(224) == (256 * 224 * 224, 4 * 256 * 224 * 224, 32)  # 12.8 Mpx: a 12 Mpx photo passes
+    assert limits(32) == (4_000_000, 16_000_000, 32)
+    assert limits(512) == (40_000_000, 160_000_000, 32)

@@ -20,7 +20,7 @@ SCHEMA_VERSION = 1
 # Serving bounds: a request decodes at most MAX_BATCH images and, by default, PIXELS_PER_INPUT_PIXEL x the
 # model's input pixels per image (a 224-px model: 12.8 Mpx, a 12 Mpx phone photo passes), at least 4 Mpx
 # and at most 40 Mpx, and REQUEST_IMAGES x that in all.
-MAX_BATCH = 64
+MAX_BATCH = 32
 PIXELS_PER_INPUT_PIXEL = 256
 MIN_IMAGE_PIXELS, MAX_IMAGE_PIXELS = 4_000_000, 40_000_000
 REQUEST_IMAGES = 4
