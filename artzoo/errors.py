@@ -5,9 +5,12 @@ one-line errors."""
 from __future__ import annotations
 
 import errno as errnos
+import functools
 import os
 import sys
-from typing import Optional
+from typing import Callable, Optional, TypeVar
+
+F = TypeVar("F", bound=Callable)
 
 
 class ArtzooError(Exception):
@@ -97,3 +100,20 @@ def as_user_error(err: BaseException) -> Optional[ArtzooError]:
         if type(err).__name__ in _TF_STORAGE_ERRORS or any(text in first for text in _TF_STORAGE_TEXT):
             return StorageError(first)
     return None
+
+
+def storage_errors_as_user_errors(fn: F) -> F:
+    """Decorates a library entry point: an OSError (or TensorFlow file-system error) on the way leaves it as a
+    `StorageError`, one line naming the path; still an OSError, so callers catching OSError keep working."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except Exception as err:
+            user = None if isinstance(err, ArtzooError) else as_user_error(err)
+            if isinstance(user, StorageError):
+                raise user from err
+            raise
+
+    return wrapper  # type: ignore[return-value]

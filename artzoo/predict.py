@@ -12,12 +12,13 @@ from typing import Optional, Sequence
 
 import numpy as np
 
-from artzoo.errors import ArtzooError
+from artzoo.errors import ArtzooError, storage_errors_as_user_errors
 from artzoo.exported_model import ExportedModel, RejectedImages, open_exported
 
 BATCH_SIZE = 32
 
 
+@storage_errors_as_user_errors
 def predict_files(model_path: str | Path, images: Sequence[str], top_k: Optional[int] = None,
                   batch_size: int = BATCH_SIZE) -> list[dict]:
     """One dict per image: `{"image": path, head: [{"label", "probability"[, "positive"]}, ...]}`, or

@@ -157,3 +157,15 @@ def test_disk_full_during_an_export_keeps_the_previous_version(small_run, monkey
         f"artzoo: error: {str(base)!r}: No space left on device; free some space and run the command again"]
     assert sorted(p.name for p in base.iterdir()) == ["1"]  # no version 2, no temporary folder
     assert (first / "saved_model.pb").read_bytes() == before
+
+
+def test_library_calls_raise_a_storage_error_that_is_still_an_oserror(small_run, monkeypatch):
+    from artzoo.errors import StorageError
+    from artzoo.export.exporter import export_run_dir
+
+    base = Path(small_run.config().export.dir) / "genre"
+    fail_fsync_of(monkeypatch, "artzoo.json", errno.EDQUOT)
+    with pytest.raises(OSError) as err:
+        export_run_dir(small_run.root)
+    assert isinstance(err.value, StorageError) and err.value.errno == errno.EDQUOT
+    assert str(err.value) == f"{str(base)!r}: Disk quota exceeded; free some space (disk quota) and run the command again"

@@ -15,7 +15,7 @@ from typing import Optional
 import keras
 
 from artzoo.config import RunConfig
-from artzoo.errors import ArtzooError, choice_error
+from artzoo.errors import ArtzooError, choice_error, storage_errors_as_user_errors
 from artzoo.export.serving_spec import HeadSpec, ServingSpec
 from artzoo.run_dir import RunDir
 
@@ -23,6 +23,7 @@ FORMATS = ("saved_model", "keras", "tflite", "onnx")
 FILE_SUFFIXES = {"keras": ".keras", "tflite": ".tflite", "onnx": ".onnx"}
 
 
+@storage_errors_as_user_errors
 def export_model(model: keras.Model, spec: ServingSpec, fmt: str, out: str | Path,
                  version: Optional[int] = None) -> Path:
     """Writes `model` as `fmt` under `out` after a parity check; returns the version directory or file."""
