@@ -2,8 +2,8 @@
 
 Each subcommand lives in `artzoo/commands/<name>.py` with `register(subparsers)`, which adds its parser and
 sets `func` (a function of the parsed args returning an exit status). Modules are discovered, so adding a
-command is adding a file. Errors a user can cause print one line (`artzoo: error: ...`) and exit with
-status 2, no traceback.
+command is adding a file. Errors a user can cause, OS errors on a path included (`artzoo.errors.as_user_error`),
+print one line (`artzoo: error: ...`) and exit with status 2 (1 where partial work was saved), no traceback.
 
 Every command takes `--quiet` (no progress bars) and `--verbose` (TensorFlow's start-up and C++ log lines,
 hidden by default: `artzoo.quiet`), before or after the command name; `artzoo --version` prints the version.
@@ -18,7 +18,7 @@ import pkgutil
 import sys
 
 from artzoo import __version__
-from artzoo.errors import ArtzooError
+from artzoo.errors import as_user_error
 
 
 def _output_options(parser: argparse.ArgumentParser, default) -> None:
@@ -52,9 +52,12 @@ def main(argv: list[str] | None = None) -> int:
     progress_bars.set_enabled(not args.quiet)
     try:
         return args.func(args) or 0
-    except ArtzooError as err:
-        print(f"artzoo: error: {err}", file=sys.stderr)
-        return err.exit_code
+    except Exception as err:  # noqa: BLE001 - user errors (bad input, OS errors on a path) get one line
+        user = as_user_error(err)
+        if user is None:
+            raise
+        print(f"artzoo: error: {user}", file=sys.stderr)
+        return user.exit_code
     except KeyboardInterrupt:
         print("artzoo: interrupted", file=sys.stderr)
         return 130

@@ -7,6 +7,7 @@ Every key is checked: an unknown key, a value of the wrong type or outside its a
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import types
 import typing
@@ -147,11 +148,15 @@ class TrainConfig:
 
 @dataclass(frozen=True)
 class ExportConfig:
+    """SavedModel export; the limits are serving bounds checked in the graph (see README "Serving")."""
+
     enabled: bool = True
     dir: str = "saved_models"
-    name: str = ""  # defaults to the task name
-    max_image_bytes: int = 20_000_000
-    max_pixels: int = 40_000_000
+    name: str = ""  # defaults to the task name; a plain folder name inside `dir`
+    max_image_bytes: int = 20_000_000  # per encoded image
+    max_pixels: Optional[int] = None  # per decoded image; null: 256 x image_size^2, within 4-40 Mpx
+    max_batch: int = 32  # images per request (a batch of 64 at 224 px cost ~1 GB, bench/serving_memory.py)
+    max_request_pixels: Optional[int] = None  # decoded pixels per request; null: 4 x max_pixels
 
 
 @dataclass(frozen=True)
@@ -341,13 +346,18 @@ def _scalar(hint: type, value: Any, path: str) -> Any:
         if isinstance(value, float) and value.is_integer():
             return int(value)
     elif hint is float:
+        number = None
         if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return float(value)
-        if isinstance(value, str):
+            number = float(value)
+        elif isinstance(value, str):
             try:
-                return float(value)  # YAML 1.1 reads "1e-4" as a string
+                number = float(value)  # YAML 1.1 reads "1e-4" as a string
             except ValueError:
                 pass
+        if number is not None and math.isfinite(number):
+            return number
+        if number is not None:
+            raise ArtzooError(f"config key {path!r} is {value!r}; expected a finite number")
     elif hint is str:
         if isinstance(value, (str, int, float)) and not isinstance(value, bool):
             return str(value)

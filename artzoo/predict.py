@@ -7,17 +7,19 @@ message) and counted instead of failing or silently dropping the others.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Optional, Sequence
 
 import numpy as np
 
-from artzoo.errors import ArtzooError
+from artzoo.errors import ArtzooError, storage_errors_as_user_errors
 from artzoo.exported_model import ExportedModel, RejectedImages
 
 BATCH_SIZE = 32
 
 
+@storage_errors_as_user_errors
 def predict_files(model_path: str | Path, images: Sequence[str], top_k: Optional[int] = None,
                   batch_size: int = BATCH_SIZE) -> list[dict]:
     """One dict per image: `{"image": path, head: [{"label", "probability"[, "positive"]}, ...]}`, or
@@ -25,8 +27,7 @@ def predict_files(model_path: str | Path, images: Sequence[str], top_k: Optional
     from artzoo.predictor import load
 
     for image in images:  # before the (slow) model load
-        if not Path(image).is_file():
-            raise ArtzooError(f"image {image!r} does not exist")
+        check_image_path(image)
     return load(model_path).predict(list(images), top_k)
 
 
@@ -46,6 +47,18 @@ def predict_encoded(model: ExportedModel, names: list[str], data: list[bytes], t
                 except RejectedImages as err:
                     results.append({"image": path, "error": str(err).replace("image_bytes[0]: ", "")})
     return results
+
+
+def check_image_path(image: str) -> None:
+    """One line for a path that cannot be an image file: missing, a folder, unreadable."""
+    path = Path(image)
+    if path.is_dir():
+        raise ArtzooError(f"image {image!r} is a folder, not an image file (pass the files, e.g. {image}/*.jpg)")
+    if not path.is_file():
+        raise ArtzooError(f"image {image!r} does not exist" if not path.exists() else
+                          f"image {image!r} is not a regular file")
+    if not os.access(path, os.R_OK):
+        raise ArtzooError(f"image {image!r} cannot be read (permission denied)")
 
 
 def _check_top_k(model: ExportedModel, top_k: Optional[int]) -> None:

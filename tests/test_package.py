@@ -145,7 +145,7 @@ def test_the_cli_hides_tensorflow_start_up_lines_unless_verbose(monkeypatch):
 
 def test_a_missing_extra_is_one_line_naming_it(tmp_path):
     """OpenCV (`classical`) hidden from a subprocess: `artzoo match` fails in one line that names the extra."""
-    result = python(f"""
+    result = python("""
         import sys
         sys.modules["cv2"] = None  # as if opencv-python-headless were not installed
         from artzoo.cli import main

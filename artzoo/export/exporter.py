@@ -15,7 +15,7 @@ from typing import Optional
 import keras
 
 from artzoo.config import RunConfig
-from artzoo.errors import ArtzooError, choice_error
+from artzoo.errors import ArtzooError, choice_error, storage_errors_as_user_errors
 from artzoo.export.model_card_file import write_model_card
 from artzoo.export.serving_spec import HeadSpec, ServingSpec
 from artzoo.run_dir import RunDir
@@ -24,6 +24,7 @@ FORMATS = ("saved_model", "keras", "tflite", "onnx")
 FILE_SUFFIXES = {"keras": ".keras", "tflite": ".tflite", "onnx": ".onnx"}
 
 
+@storage_errors_as_user_errors
 def export_model(model: keras.Model, spec: ServingSpec, fmt: str, out: str | Path,
                  version: Optional[int] = None) -> Path:
     """Writes `model` as `fmt` under `out` after a parity check; returns the version directory or file."""
@@ -49,8 +50,12 @@ def export_model(model: keras.Model, spec: ServingSpec, fmt: str, out: str | Pat
 
 
 def file_path(out: str | Path, fmt: str) -> Path:
+    """`out` with the format's suffix; `out` must name a file, not a folder (`.`, `..`, `/`, an existing one)."""
     out = Path(out)
     suffix = FILE_SUFFIXES[fmt]
+    if out.is_dir() or out.name in ("", ".", ".."):
+        raise ArtzooError(f"--out {str(out)!r} is a folder; --format {fmt} writes one file: give a file path "
+                          f"(the {suffix} suffix is added when missing)")
     return out if out.suffix == suffix else out.with_name(out.name + suffix)
 
 
@@ -71,11 +76,13 @@ def export_run_dir(run_dir: str | Path, fmt: str = "saved_model", out: Optional[
 
 
 def export_trained(cfg: RunConfig, model: keras.Model, classes: dict[str, list[str]],
-                   version: Optional[int] = None) -> Path:
+                   version: Optional[int] = None, token: Optional[str] = None) -> Path:
     """The SavedModel export at the end of training: `version` (default: the next) under
-    `<export.dir>/<export.name>`."""
+    `<export.dir>/<export.name>`; `token` is stored in its metadata as `export_token`."""
     thresholds = tuned_thresholds(RunDir(cfg.run_dir)) if cfg.run_dir else {}
-    path = export_model(model, spec_for_run(cfg, classes, thresholds), "saved_model", default_out(cfg), version)
+    spec = spec_for_run(cfg, classes, thresholds)
+    spec.extra.update({"export_token": token} if token else {})
+    path = export_model(model, spec, "saved_model", default_out(cfg), version)
     if cfg.run_dir:
         _model_card(path, "saved_model", cfg, RunDir(cfg.run_dir))
     return path
@@ -108,6 +115,8 @@ def spec_for_run(cfg: RunConfig, classes: dict[str, list[str]],
         resize=cfg.data.resize,
         max_image_bytes=cfg.export.max_image_bytes,
         max_pixels=cfg.export.max_pixels,
+        max_batch=cfg.export.max_batch,
+        max_request_pixels=cfg.export.max_request_pixels,
         extra={"task": cfg.task, "backbone": cfg.model.backbone, "run_dir": cfg.run_dir},
     )
 

@@ -47,7 +47,7 @@ def write_model_card(export: Path, fmt: str, cfg: RunConfig, run: RunDir) -> Pat
               f"predictor = artzoo.load({str(Path(export).resolve())!r})",
               'predictor.predict(["painting.jpg"])  # per image: {head: [{"label", "probability"}, ...]}',
               "```", "", "## Provenance", "",
-              f"- versions: " + ", ".join(f"{k} {v}" for k, v in env["versions"].items()),
+              "- versions: " + ", ".join(f"{k} {v}" for k, v in env["versions"].items()),
               f"- device: {env['device']['kind']} ({', '.join(env['device']['names'])})",
               f"- git commit: {env['git']['commit'] + (' (with uncommitted changes)' if env['git']['dirty'] else '')}"
               if env["git"] else "- git commit: none (installed package)", ""]

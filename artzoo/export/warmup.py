@@ -44,14 +44,17 @@ def _apis():
 
 
 def warmup_requests(spec: ServingSpec, model_name: str = "") -> list:
-    """PredictRequests: a JPEG batch and a PNG for `serving_default`, a float batch for `serving_images`."""
+    """PredictRequests: a JPEG batch and a PNG for `serving_default`, a float batch for `serving_images`, within the
+    spec's serving bounds (with tight limits: smaller batches, and the larger image left out)."""
     predict_pb2, _ = _apis()
-    images = warmup_images(spec.image_size)
+    images = [im for im in warmup_images(spec.image_size) if im.shape[0] * im.shape[1] <= spec.max_pixels]
     jpegs = [tf.io.encode_jpeg(im, quality=90).numpy() for im in images]
-    png = tf.io.encode_png(images[1]).numpy()
+    png = tf.io.encode_png(images[-1]).numpy()
     floats = images[0][None].astype(np.float32)
+    fits = len(jpegs) <= spec.max_batch and sum(im.shape[0] * im.shape[1] for im in images) <= spec.max_request_pixels
+    jpeg_batches = [jpegs] if fits else [[jpeg] for jpeg in jpegs]
     inputs = [
-        (BYTES_SIGNATURE, BYTES_INPUT, tf.make_tensor_proto(jpegs, dtype=tf.string)),
+        *[(BYTES_SIGNATURE, BYTES_INPUT, tf.make_tensor_proto(batch, dtype=tf.string)) for batch in jpeg_batches],
         (BYTES_SIGNATURE, BYTES_INPUT, tf.make_tensor_proto([png], dtype=tf.string)),
         (IMAGES_SIGNATURE, IMAGES_INPUT, tf.make_tensor_proto(floats, dtype=tf.float32)),
     ]

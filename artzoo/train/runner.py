@@ -9,11 +9,13 @@ scratch directory that is deleted at the end.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import math
 import shutil
 import tempfile
 import time
+import uuid
 from dataclasses import replace
 from pathlib import Path
 
@@ -22,20 +24,22 @@ import numpy as np
 import tensorflow as tf
 
 from artzoo.config import RunConfig
+from artzoo.config_checks import check_head_classes, check_run_config
 from artzoo.data.augment import build_augmenter
 from artzoo.data.balance import balanced_epoch_size, class_weights
 from artzoo.data.mixing import build_mixer
 from artzoo.data.pipeline import make_dataset
 from artzoo.data.sources import LabeledData, load_labeled_data
-from artzoo.errors import ArtzooError
+from artzoo.errors import ArtzooError, StorageError, as_user_error, storage_error
 from artzoo.evaluate import predict_with_labels, score_heads
 from artzoo.export.exporter import default_out, export_trained
-from artzoo.export.saved_model import next_version
+from artzoo.export.saved_model import find_export, read_metadata, version_digest
 from artzoo.models.classifier import build_classifier
 from artzoo.plots import confusion_matrix, training_curves
 from artzoo.provenance import environment
 from artzoo.reporting.thresholds import record_tuning, thresholds_by_head, tune_sigmoid_heads
-from artzoo.run_dir import RunDir
+from artzoo.run_dir import RunDir, default_path
+from artzoo.run_lock import holding_run
 from artzoo.train.cached_heads import maybe_cached_head_inputs
 from artzoo.train.checkpoint import state_path
 from artzoo.train.imbalance import (
@@ -43,7 +47,7 @@ from artzoo.train.imbalance import (
 )
 from artzoo.train.phases import Session, fit_phases, lr_factor, plan_phases, say
 from artzoo.train.precision import precision_policy
-from artzoo.train.progress import RunProgress, config_changes
+from artzoo.train.progress import PROGRESS_FILE, RunProgress, config_changes
 from artzoo.train.strategy import Distribution, create_distribution, shard_by_data
 
 
@@ -62,9 +66,14 @@ class TrainedRun(RunDir):
 def train(cfg: RunConfig, verbose: int | str = "auto", data: LabeledData | None = None) -> TrainedRun:
     """Trains the model `cfg` describes (or continues its interrupted run) and returns its run directory.
 
+    The run directory must be new, empty or this config's run (anything else is refused before any data is
+    read) and is locked while training: a second process on it gets "in use by pid N". An OS error on the
+    way (full disk, permissions) stops the run with one line; what it finished is kept and a rerun resumes.
+
     Args:
         data: labelled splits to use instead of loading `cfg.data` (e.g. built in memory by a benchmark).
     """
+    check_run_config(cfg)
     if cfg.model.mode == "specialists":
         from artzoo.train.specialists import train_specialists
 
@@ -74,6 +83,15 @@ def train(cfg: RunConfig, verbose: int | str = "auto", data: LabeledData | None 
     seed_everything(cfg.train.seed, cfg.train.deterministic)
     if dist.num_workers > 1 and not cfg.run_dir:
         raise ArtzooError("strategy 'multiworker' needs --run-dir: every worker must name the same run directory")
+    if not dist.is_chief:
+        return _train_in(cfg, dist, None, verbose, data, started)
+    cfg = replace(cfg, run_dir=cfg.run_dir or default_path(cfg.task))
+    with holding_run(cfg.run_dir, cfg.task) as run, stops_resumably(run):
+        return _train_in(cfg, dist, run, verbose, data, started)
+
+
+def _train_in(cfg: RunConfig, dist: Distribution, run: RunDir | None, verbose, data, started: float) -> TrainedRun:
+    """The run in `run` (the chief's, locked) or, for another worker, in a scratch directory."""
     progress = previous_progress(cfg)
     if progress.finished:
         say(f"run directory {cfg.run_dir!r} holds a finished run; nothing to do (train again with a new --run-dir)")
@@ -81,8 +99,9 @@ def train(cfg: RunConfig, verbose: int | str = "auto", data: LabeledData | None 
     data = data if data is not None else load_labeled_data(cfg.data, cfg.model.heads)
     for split in (cfg.data.train_split, cfg.data.val_split):
         data.split(split)  # fails early, naming the splits that exist
+    check_head_classes(cfg.model.heads, data.classes, data.counts[cfg.data.train_split], cfg.data.train_split)
     continued = bool(progress.phases or progress.trained)
-    session = open_session(cfg, dist, progress, verbose)
+    session = open_session(cfg, dist, progress, verbose, run)
     try:
         outcome = _train(session, data, started)
     finally:
@@ -90,6 +109,23 @@ def train(cfg: RunConfig, verbose: int | str = "auto", data: LabeledData | None 
             shutil.rmtree(session.write.root, ignore_errors=True)
     resumed = continued or bool(session.resumed)
     return TrainedRun(session.read.root, "resumed" if outcome == "trained" and resumed else outcome)
+
+
+@contextlib.contextmanager
+def stops_resumably(run: RunDir):
+    """An OS error (full disk, permissions) becomes one line naming the path; when the run had saved work,
+    exit status 1 and how to resume."""
+    try:
+        yield
+    except Exception as err:
+        user = as_user_error(err)
+        if not isinstance(user, StorageError):
+            raise
+        saved = any(p.exists() for p in (run.root / PROGRESS_FILE, run.root / "backup", run.model_path))
+        if not saved:
+            raise user from err
+        raise storage_error(user, exit_code=1, note=f"the finished epochs are kept in {str(run.root)!r}: "
+                                                    "rerun the same command to continue") from err
 
 
 def seed_everything(seed: int, deterministic: bool) -> None:
@@ -113,10 +149,10 @@ def previous_progress(cfg: RunConfig) -> RunProgress:
     return RunProgress.load(previous.root)
 
 
-def open_session(cfg: RunConfig, dist: Distribution, progress: RunProgress, verbose) -> Session:
-    """The chief creates the run directory; another worker creates a scratch one and reads the chief's."""
+def open_session(cfg: RunConfig, dist: Distribution, progress: RunProgress, verbose, run: RunDir | None) -> Session:
+    """The chief writes its run directory `run`; another worker creates a scratch one and reads the chief's."""
     if dist.is_chief:
-        read = write = RunDir.create(cfg.run_dir, cfg.task)
+        read = write = run
     else:
         read = RunDir(cfg.run_dir)
         write = RunDir.create(tempfile.mkdtemp(prefix=f"artzoo-{dist.task.replace(':', '')}-"), cfg.task)
@@ -204,6 +240,7 @@ def _write_summary(session: Session, best, metrics: dict, export_dir, policy: st
                   for split, per_head in metrics.items()},
         export=str(export_dir) if export_dir else None,
         environment=environment(),
+        export_sha256=progress.export_sha256 if export_dir else None,
         **timing,
     )
 
@@ -255,17 +292,44 @@ def _epoch_size(cfg: RunConfig, data: LabeledData, n_train: int) -> int:
     return balanced_epoch_size(data.counts[cfg.data.train_split][head], n_train, cfg.data.balance)
 
 
-def _export_once(session: Session, model, classes: dict[str, list[str]]):
-    """Exports the next SavedModel version, recording its path first so a rerun after a kill exports once."""
-    cfg = session.cfg
-    planned = session.progress.export
-    if planned and Path(planned).is_dir():
-        return Path(planned)  # exported before the kill; the rename made it complete
-    base = default_out(cfg)
-    version = next_version(base)
-    session.progress.export = str(base / str(version))
+def _export_once(session: Session, model, classes: dict[str, list[str]]) -> Path:
+    """Exports a new SavedModel version once per run, even across kills: the export carries a token recorded
+    in progress.json before it starts, so a rerun finds its own export by token (never another run's at the
+    same version number), and the version's content digest recorded after it is checked before reusing it."""
+    cfg, progress = session.cfg, session.progress
+    own = _recorded_export(session)
+    if own is not None:
+        return own
+    found = find_export(default_out(cfg), progress.export_token) if progress.export_token else None
+    if found is None:  # not published before a kill: export now, under a new token
+        progress.export_token, progress.export, progress.export_sha256 = uuid.uuid4().hex, None, None
+        session.save_progress()
+        found = export_run(cfg, model, classes, token=progress.export_token)
+    progress.export, progress.export_sha256 = str(found), version_digest(found)
     session.save_progress()
-    return export_run(cfg, model, classes, version)
+    return found
+
+
+def _recorded_export(session: Session) -> Path | None:
+    """The export progress.json records, if it is still there with the recorded content."""
+    progress = session.progress
+    if not progress.export:
+        return None
+    path = Path(progress.export)
+    if progress.export_sha256 is None:  # a run from before digests: its own only if the export names this run
+        try:
+            metadata = read_metadata(path)
+        except (ArtzooError, OSError, ValueError):
+            metadata = {}
+        if metadata.get("run_dir") == session.cfg.run_dir:
+            progress.export_sha256 = version_digest(path)
+            session.save_progress()
+            return path
+    elif path.is_dir() and version_digest(path) == progress.export_sha256:
+        return path
+    say(f"the export {str(path)!r} recorded by this run is missing, changed or another run's; exporting anew")
+    progress.export = progress.export_sha256 = progress.export_token = None
+    return None
 
 
 def evaluate_splits(cfg: RunConfig, model, data: LabeledData, run: RunDir) -> dict:
@@ -296,7 +360,9 @@ def evaluate_splits(cfg: RunConfig, model, data: LabeledData, run: RunDir) -> di
     return metrics
 
 
-def export_run(cfg: RunConfig, model, classes: dict[str, list[str]], version: int | None = None):
-    """Exports the best model as SavedModel `version` (default: the next) under `<export.dir>/<name>/`; sigmoid
-    heads decide at the thresholds tuned on val (read back from metrics.json)."""
-    return export_trained(cfg, model, classes, version)
+def export_run(cfg: RunConfig, model, classes: dict[str, list[str]], version: int | None = None,
+               token: str | None = None):
+    """Exports the best model as SavedModel `version` (default: the next free one) under `<export.dir>/<name>/`;
+    sigmoid heads decide at the thresholds tuned on val (read back from metrics.json). `token` is stored in
+    the export's metadata (`export_token`), for `find_export`."""
+    return export_trained(cfg, model, classes, version, token=token)

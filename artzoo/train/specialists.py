@@ -19,7 +19,8 @@ from artzoo.config import HeadConfig, RunConfig
 from artzoo.data.sources import LabeledData, load_labeled_data
 from artzoo.models.specialists import compose_specialists
 from artzoo.provenance import environment
-from artzoo.run_dir import RunDir
+from artzoo.run_dir import RunDir, default_path
+from artzoo.run_lock import holding_run
 
 
 def head_data(data: LabeledData, head: HeadConfig) -> LabeledData:
@@ -58,12 +59,18 @@ def specialist_config(cfg: RunConfig, head: HeadConfig, run: RunDir) -> RunConfi
 
 def train_specialists(cfg: RunConfig, verbose="auto", data: Optional[LabeledData] = None) -> RunDir:
     """Trains every head's specialist, composes them, evaluates and exports the composed model."""
-    from artzoo.train.runner import TrainedRun, evaluate_splits, export_run, train
+    from artzoo.train.runner import stops_resumably
 
     started = time.time()
+    cfg = replace(cfg, run_dir=cfg.run_dir or default_path(cfg.task))
+    with holding_run(cfg.run_dir, cfg.task) as run, stops_resumably(run):  # owned and locked, as a shared run
+        return _train_specialists(cfg, run, verbose, data, started)
+
+
+def _train_specialists(cfg: RunConfig, run: RunDir, verbose, data: Optional[LabeledData], started: float):
+    from artzoo.train.runner import TrainedRun, evaluate_splits, export_run, train
+
     data = data if data is not None else load_labeled_data(cfg.data, cfg.model.heads)
-    run = RunDir.create(cfg.run_dir, cfg.task)
-    cfg = replace(cfg, run_dir=str(run.root))
     run.save_config(cfg)
     run.write_json(run.labels_path, data.classes)
     run.write_json(run.data_path, {"source": data.source, "counts": data.counts, "quarantine": data.quarantine})
