@@ -34,7 +34,10 @@ def setup_tensorflow() -> None:
     import tensorflow as tf
 
     for gpu in tf.config.list_physical_devices("GPU"):
-        tf.config.experimental.set_memory_growth(gpu, True)
+        try:
+            tf.config.experimental.set_memory_growth(gpu, True)
+        except RuntimeError:  # already initialised; TF_FORCE_GPU_ALLOW_GROWTH (set before import) covers it
+            pass
 
 
 def nvidia_smi() -> dict | str:

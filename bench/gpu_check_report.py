@@ -90,7 +90,7 @@ def _parity(s: dict) -> list[str]:
 
 RENDERERS = {"device": ("a. Device", _device), "train_step": ("b. Train step, XLA on", _train_step),
              "embedding": ("c. Embedding throughput", _embedding), "se_attention_fp16": (
-                 "e. SE + self-attention, 30 mixed-float16 steps", _se_attention),
+                 "e. SE + self-attention, mixed-float16 steps", _se_attention),
              "genre_run": ("f. Genre recipe on Louvre-4", _genre), "max_batch": ("d. Largest training batch",
                                                                                   _max_batch),
              "xla_off": ("b. Train step, XLA off", _xla_off), "artzoo_parity": ("artzoo's builder vs the bench's",
@@ -149,11 +149,13 @@ def summary_line(results: dict) -> str:
     se = _get(results, "se_attention_fp16") or {}
     if "steps" in se:
         parts.append(f"SE+attn fp16 {se['steps']} steps finite={se.get('all_losses_finite')} "
-                     f"skipped={se.get('skipped_steps')} scale {se.get('loss_scale_first')}->{se.get('loss_scale_last')}")
+                     f"skipped={se.get('skipped_steps')} "
+                     f"scale {se.get('loss_scale_first')}->{se.get('loss_scale_last')}")
     genre = _get(results, "genre_run") or {}
     if "val_accuracy_final" in genre:
         parts.append(f"genre {genre['policy']} val_acc {genre['val_accuracy_final']} "
-                     f"(at best val_loss {genre.get('val_accuracy_at_best_val_loss')}) in {genre.get('train_seconds')} s")
+                     f"(at best val_loss {genre.get('val_accuracy_at_best_val_loss')}) "
+                     f"in {genre.get('train_seconds')} s")
     failed = [n for n, s in results["sections"].items() if "error" in s]
     skipped = [n for n, s in results["sections"].items() if "skipped" in s]
     parts.append(f"errors={failed or 'none'} skipped={skipped or 'none'} elapsed {meta.get('elapsed_s')} s")
