@@ -128,7 +128,7 @@ class TrainConfig:
     decay_rate: float = 0.1
     early_stopping_patience: int = 0  # 0 disables
     monitor: str = "val_loss"
-    clipnorm: Optional[float] = None
+    clipnorm: Optional[float] = None  # clips the global norm of the gradient summed over replicas (one limit, not per weight)
     mixed_precision: Literal["auto", "off", "float16", "bfloat16"] = "auto"
     jit_compile: Literal["auto", "on", "off"] = "auto"
     # auto: when the frozen phase sees the same backbone input every epoch (no augmentation, no resampling, no
