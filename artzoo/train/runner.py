@@ -32,6 +32,7 @@ from artzoo.evaluate import predict_with_labels, score_heads
 from artzoo.export.exporter import default_out, export_trained
 from artzoo.export.saved_model import next_version
 from artzoo.models.classifier import build_classifier
+from artzoo.models.float32_clone import for_cpu_inference
 from artzoo.plots import confusion_matrix, training_curves
 from artzoo.reporting.thresholds import record_tuning, thresholds_by_head, tune_sigmoid_heads
 from artzoo.run_dir import RunDir
@@ -159,7 +160,7 @@ def _train(session: Session, data: LabeledData, started: float) -> str:
     session.save_progress()
     trained_seconds = time.time() - started
     best = _best_model(session, model if not resumed_trained else None)
-    metrics = evaluate_splits(cfg, best, data, run)
+    metrics = evaluate_splits(cfg, for_cpu_inference(best), data, run)
     export_dir = _export_once(session, best, data.classes) if cfg.export.enabled else None
     _write_summary(session, best, metrics, export_dir, policy=policy, global_batch=batch, train_images=n_train,
                    train_seconds=round(trained_seconds, 1), total_seconds=round(time.time() - started, 1))
