@@ -37,7 +37,8 @@ def check_run_config(cfg: RunConfig) -> None:
         raise ArtzooError("model.heads: every loss_weight is 0; at least one head must be trained")
     for key, value, low in (("train.epochs", train.epochs, 0), ("train.fine_tune_epochs", train.fine_tune_epochs, 0),
                             ("train.fine_tune_blocks", train.fine_tune_blocks, 0), ("train.step_epochs", train.step_epochs, 1),
-                            ("data.batch_size", data.batch_size, 1)):
+                            ("data.batch_size", data.batch_size, 1),
+                            ("train.steps_per_execution", train.steps_per_execution, 1)):
         _check_minimum(key, value, low)
     if train.epochs + train.fine_tune_epochs <= 0:
         raise ArtzooError("train.epochs and train.fine_tune_epochs are both 0; at least one epoch is needed")
