@@ -58,6 +58,9 @@ class DataConfig:
     resize: Literal["squash", "crop", "pad"] = "squash"
     cache: bool = True
     shuffle_buffer: int = 2048
+    # Drop a last partial training batch: auto = where the training step compiles with XLA (jit_compile on, auto
+    # on one GPU) and on a TPU, so every step has one static shape and XLA compiles once.
+    drop_remainder: Literal["auto", "on", "off"] = "auto"
     # Class balance of the training stream by one softmax head (balance_head, default the first):
     # undersample = every class cut to the smallest class's count once (seeded); resample = every epoch
     # draws each item a random number of times so that classes come out uniform in expectation;
@@ -130,9 +133,10 @@ class TrainConfig:
     decay_rate: float = 0.1
     early_stopping_patience: int = 0  # 0 disables
     monitor: str = "val_loss"
-    clipnorm: Optional[float] = None
+    clipnorm: Optional[float] = None  # clips the global norm of the gradient summed over replicas (one limit, not per weight)
     mixed_precision: Literal["auto", "off", "float16", "bfloat16"] = "auto"
     jit_compile: Literal["auto", "on", "off"] = "auto"
+    steps_per_execution: int = 1  # training steps per compiled call (Keras): fewer host round trips on a GPU/TPU
     # auto: when the frozen phase sees the same backbone input every epoch (no augmentation, no resampling, no
     # trainable layer before pooling), embed the images once and train the heads on the vectors
     # (artzoo.train.cached_heads); off: always run phase 1 through the backbone.

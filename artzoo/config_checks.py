@@ -86,6 +86,7 @@ def check_train(train: TrainConfig, heads: Sequence[HeadConfig]) -> None:
     for key in ("epochs", "fine_tune_epochs", "fine_tune_blocks", "early_stopping_patience"):
         _check_int(f"train.{key}", getattr(train, key), 0, MAX_COUNT)
     _check_int("train.step_epochs", train.step_epochs, 1, MAX_COUNT)
+    _check_int("train.steps_per_execution", train.steps_per_execution, 1, MAX_COUNT)
     if train.epochs + train.fine_tune_epochs <= 0:
         raise ArtzooError("train.epochs and train.fine_tune_epochs are both 0; at least one epoch is needed")
     _check_range("train.learning_rate", train.learning_rate, 0.0, 10.0, low_open=True)

@@ -110,12 +110,13 @@ def _run_export_class():
             import keras
 
             from artzoo.export.exporter import spec_for_run, tuned_thresholds
+            from artzoo.models.float32_clone import for_cpu_inference
             from artzoo.run_dir import RunDir
 
             run = RunDir.open(root)
             cfg = run.config()
             super().__init__(run.root, spec_for_run(cfg, run.classes(), tuned_thresholds(run)))
-            self._keras = keras.models.load_model(run.model_path, safe_mode=True)
+            self._keras = for_cpu_inference(keras.models.load_model(run.model_path, safe_mode=True))
 
         def probabilities(self, pixels):
             return self._keras.predict_on_batch(pixels)

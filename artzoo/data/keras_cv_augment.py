@@ -26,4 +26,5 @@ def grid_mask(ratio: float, seed: int) -> keras.layers.Layer:
     import keras_cv
 
     return keras_cv.layers.GridMask(ratio_factor=(0.0, ratio), rotation_factor=0.5, fill_mode="constant",
-                                    fill_value=0.0, seed=seed, name="grid_mask")
+                                    fill_value=0.0, seed=seed, name="grid_mask",
+                                    dtype="float32")  # pinned like the core layers (build_augmenter)

@@ -9,6 +9,7 @@ ever overwritten. Exports of a run also get a model card (`artzoo.export.model_c
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Optional
 
@@ -17,7 +18,9 @@ import keras
 from artzoo.config import RunConfig
 from artzoo.errors import ArtzooError, choice_error, storage_errors_as_user_errors
 from artzoo.export.model_card_file import write_model_card
+from artzoo.export.parity import check_precision, keras_probabilities, parity_inputs
 from artzoo.export.serving_spec import HeadSpec, ServingSpec
+from artzoo.models.float32_clone import float32_clone, training_precision
 from artzoo.run_dir import RunDir
 
 FORMATS = ("saved_model", "keras", "tflite", "onnx")
@@ -27,9 +30,14 @@ FILE_SUFFIXES = {"keras": ".keras", "tflite": ".tflite", "onnx": ".onnx"}
 @storage_errors_as_user_errors
 def export_model(model: keras.Model, spec: ServingSpec, fmt: str, out: str | Path,
                  version: Optional[int] = None) -> Path:
-    """Writes `model` as `fmt` under `out` after a parity check; returns the version directory or file."""
+    """Writes `model` as `fmt` under `out` after a parity check; returns the version directory or file.
+
+    A model trained under a mixed policy is exported as its float32 rebuild (`float32_clone`), checked first
+    against the trained model within its precision's tolerance (recorded as `precision` in the metadata).
+    """
     if fmt not in FORMATS:
         raise choice_error("export format", fmt, FORMATS)
+    model, spec = in_float32(model, spec)
     if fmt == "saved_model":
         from artzoo.export.saved_model import export_saved_model
 
@@ -47,6 +55,18 @@ def export_model(model: keras.Model, spec: ServingSpec, fmt: str, out: str | Pat
     else:
         from artzoo.export.onnx_format import export_onnx as write
     return write(model, spec, path)
+
+
+def in_float32(model: keras.Model, spec: ServingSpec) -> tuple[keras.Model, ServingSpec]:
+    """The float32 model to export and the spec recording how it relates to the trained one."""
+    trained = training_precision(model)
+    if trained == "float32":
+        return model, spec
+    exported = float32_clone(model)
+    images = parity_inputs(spec.image_size)
+    record = check_precision(trained, keras_probabilities(model, images), keras_probabilities(exported, images),
+                             len(images))
+    return exported, replace(spec, extra={**spec.extra, "precision": record})
 
 
 def file_path(out: str | Path, fmt: str) -> Path:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import math
 import shutil
 import tempfile
 import time
@@ -25,9 +24,6 @@ import tensorflow as tf
 
 from artzoo.config import RunConfig
 from artzoo.config_checks import check_head_classes, check_run_config
-from artzoo.data.augment import build_augmenter
-from artzoo.data.balance import balanced_epoch_size, class_weights
-from artzoo.data.mixing import build_mixer
 from artzoo.data.pipeline import make_dataset
 from artzoo.data.sources import LabeledData, load_labeled_data
 from artzoo.errors import ArtzooError, StorageError, as_user_error, storage_error
@@ -35,6 +31,7 @@ from artzoo.evaluate import predict_with_labels, score_heads
 from artzoo.export.exporter import default_out, export_trained
 from artzoo.export.saved_model import find_export, read_metadata, version_digest
 from artzoo.models.classifier import build_classifier
+from artzoo.models.float32_clone import for_cpu_inference
 from artzoo.plots import confusion_matrix, training_curves
 from artzoo.provenance import environment
 from artzoo.reporting.thresholds import record_tuning, thresholds_by_head, tune_sigmoid_heads
@@ -43,12 +40,13 @@ from artzoo.run_lock import holding_run
 from artzoo.train.cached_heads import maybe_cached_head_inputs
 from artzoo.train.checkpoint import state_path
 from artzoo.train.imbalance import (
-    imbalance_scores, print_imbalance, rare_augmentation, resolve_rare_classes, run_imbalance_report,
+    imbalance_scores, print_imbalance, resolve_rare_classes, run_imbalance_report,
 )
 from artzoo.train.phases import Session, fit_phases, lr_factor, plan_phases, say
 from artzoo.train.precision import precision_policy
 from artzoo.train.progress import PROGRESS_FILE, RunProgress, config_changes
-from artzoo.train.strategy import Distribution, create_distribution, shard_by_data
+from artzoo.train.inputs import training_inputs
+from artzoo.train.strategy import Distribution, create_distribution
 
 
 class TrainedRun(RunDir):
@@ -179,14 +177,14 @@ def _train(session: Session, data: LabeledData, started: float) -> str:
     model, resumed_trained = None, session.progress.trained
     with precision_policy(_precision_setting(cfg, dist)) as policy:
         if not session.progress.trained:
-            train_ds, val_ds = _datasets(model_cfg, data, batch, dist)
+            inputs = training_inputs(model_cfg, data, batch, dist)
             session.head_inputs, frozen_inputs = maybe_cached_head_inputs(model_cfg, data, batch, dist.num_workers,
                                                                           dist.kind)
             say(f"phase 1 trains the heads on {frozen_inputs}")
             session.progress.frozen_inputs = frozen_inputs
             with dist.strategy.scope():
                 model = build_classifier(model_cfg.model, data.classes, cfg.data.image_size)
-            fit_phases(session, model, train_ds, val_ds, math.ceil(max(_epoch_size(cfg, data, n_train), 1) / batch))
+            fit_phases(session, model, inputs.train, inputs.val, inputs.steps_per_epoch)
             session.progress.weights_sha256 = weights_digest(model)
             if dist.num_workers > 1:
                 say(f"{dist.task} final weights sha256 {session.progress.weights_sha256}")
@@ -196,7 +194,7 @@ def _train(session: Session, data: LabeledData, started: float) -> str:
     session.save_progress()
     trained_seconds = time.time() - started
     best = _best_model(session, model if not resumed_trained else None)
-    metrics = evaluate_splits(cfg, best, data, run)
+    metrics = evaluate_splits(cfg, for_cpu_inference(best), data, run)
     export_dir = _export_once(session, best, data.classes) if cfg.export.enabled else None
     _write_summary(session, best, metrics, export_dir, policy=policy, global_batch=batch, train_images=n_train,
                    train_seconds=round(trained_seconds, 1), total_seconds=round(time.time() - started, 1))
@@ -257,39 +255,6 @@ def weights_digest(model: keras.Model) -> str:
     for weight in model.get_weights():
         digest.update(np.ascontiguousarray(weight).tobytes())
     return digest.hexdigest()
-
-
-def _datasets(cfg: RunConfig, data: LabeledData, batch_size: int, dist: Distribution):
-    """Train and val pipelines batched at the global batch size; Keras splits each batch over the replicas."""
-    heads = cfg.model.heads
-    num_classes = {h.name: len(data.classes[h.name]) for h in heads}
-    train_counts = data.counts[cfg.data.train_split]
-    weights = {h.name: class_weights(train_counts[h.name], h.class_weight) for h in heads if h.type == "softmax"}
-    rare_augmenter, rare_tables = rare_augmentation(cfg, data.classes)
-    common = dict(image_size=cfg.data.image_size, batch_size=batch_size, resize=cfg.data.resize,
-                  cache=cfg.data.cache, seed=cfg.train.seed)
-    train_ds = make_dataset(
-        data.split(cfg.data.train_split), heads, num_classes, training=True, shuffle_buffer=cfg.data.shuffle_buffer,
-        augmenter=build_augmenter(cfg.data.augment, cfg.train.seed),
-        mixer=build_mixer(cfg.data.augment, cfg.train.seed),
-        class_weights=weights, balance=cfg.data.balance, balance_head=cfg.data.balance_head,
-        rare_augmenter=rare_augmenter, rare_classes=rare_tables, **common,
-    )
-    val_ds = make_dataset(data.split(cfg.data.val_split), heads, num_classes, **common)
-    if dist.kind == "tpu":
-        train_ds = train_ds.rebatch(batch_size, drop_remainder=True)  # XLA on TPU wants one static batch shape
-    if dist.num_workers > 1:
-        train_ds, val_ds = shard_by_data(train_ds), shard_by_data(val_ds)
-    return train_ds, val_ds
-
-
-def _epoch_size(cfg: RunConfig, data: LabeledData, n_train: int) -> int:
-    """Training items per epoch once balanced (learning-rate schedules count steps)."""
-    if cfg.data.balance == "none":
-        return n_train
-    softmax = [h.name for h in cfg.model.heads if h.type == "softmax"]
-    head = cfg.data.balance_head or (softmax[0] if softmax else cfg.model.heads[0].name)
-    return balanced_epoch_size(data.counts[cfg.data.train_split][head], n_train, cfg.data.balance)
 
 
 def _export_once(session: Session, model, classes: dict[str, list[str]]) -> Path:
