@@ -8,7 +8,7 @@ from artzoo.config_checks import check_run_config
 from artzoo.errors import ArtzooError
 
 # Dataset builders (issue 4) and the builder configs each names.
-BUILDERS = {"louvre_genre": {None}, "wikiart": {"genre", "style", "artist"}, "imet": {None},
+BUILDERS = {"louvre_genre": {None}, "wikiart": {"genre", "style", "artist", "style_folders"}, "imet": {None},
             "ancient_art": {None, "egyptian"}}
 EXPECTED = {
     "genre": ("louvre_genre", "shared", [("genre", "softmax")]),

@@ -105,6 +105,17 @@ def make_wikiart(dummy: Path, seed: int = 100) -> None:
         _write(dummy / "wikiart_csv" / f"{task}_class.txt", "".join(f"{i} {n}\n" for i, n in enumerate(names)))
         for split, lines in rows[task].items():
             _write(dummy / "wikiart_csv" / f"{task}_{split}.csv", "".join(f"{line}\n" for line in lines))
+    make_wikiart_folders(dummy / "style_folders", seed + 1)
+
+
+def make_wikiart_folders(root: Path, seed: int) -> None:
+    """WikiArt-7's plain layout: train 2 / val 1 / test 1 per style, plus a text file posing as a JPEG in
+    train and a val style folder that train lacks (both quarantined)."""
+    styles = ("Baroque", "Impressionism", "Realism")
+    seed = write_class_folders(root, {"train": dict.fromkeys(styles, 2), "val": dict.fromkeys(styles, 1),
+                                      "test": dict.fromkeys(styles, 1)}, seed)
+    _write(root / "train" / "Baroque" / "baroque_broken.jpg", NOT_AN_IMAGE)
+    _write(root / "val" / "Cubism" / "cubism_0.jpg", tiny_jpeg(seed))
 
 
 # iMet (Kaggle): train/<id>.png, train.csv (id, space-separated attribute ids), labels.csv (group::name).
