@@ -59,9 +59,11 @@ class DataConfig:
     # Class balance of the training stream by one softmax head (balance_head, default the first):
     # undersample = every class cut to the smallest class's count once (seeded); resample = every epoch
     # draws each item a random number of times so that classes come out uniform in expectation;
-    # sample = tf.data's sample_from_datasets over one endless stream per class, equal weights.
+    # sample = tf.data's sample_from_datasets over one endless stream per class, equal weights;
+    # sources = the same over one stream per set of labelled heads (e.g. per collection of a union dataset
+    # whose items each label another head), every labelled item once per epoch in expectation.
     # Per-head class weights are HeadConfig.class_weight.
-    balance: Literal["none", "undersample", "resample", "sample"] = "none"
+    balance: Literal["none", "undersample", "resample", "sample", "sources"] = "none"
     balance_head: Optional[str] = None
     # Imbalance report (data.json, train start, `artzoo datasets info`): warn when a softmax head's largest
     # class holds more than this share of a split's labelled items.

@@ -231,8 +231,18 @@ def make_art_folder(dummy: Path, seed: int = 400) -> None:
     _write(dummy / "table" / "labels.csv", "\n".join(lines) + "\n")
 
 
+def make_louvre_wikiart(dummy: Path, seed: int = 500) -> None:
+    """The two plain layouts side by side; an unknown genre folder in train is quarantined."""
+    genres = ("Genre", "Landscape", "Naturmort", "Portrait")
+    seed = write_class_folders(dummy / "louvre_genre", {"train": dict.fromkeys(genres, 2),
+                                                        "val": dict.fromkeys(genres, 1)}, seed)
+    seed = write_class_folders(dummy / "wikiart_style7", {"train": dict.fromkeys(("Baroque", "Symbolism"), 2),
+                                                          "val": dict.fromkeys(("Baroque", "Symbolism"), 1)}, seed)
+    _write(dummy / "louvre_genre" / "train" / "Sculpture" / "sculpture_0.jpg", tiny_jpeg(seed))
+
+
 MAKERS = {"louvre_genre": make_louvre_genre, "wikiart": make_wikiart, "imet": make_imet,
-          "ancient_art": make_ancient_art, "art_folder": make_art_folder}
+          "ancient_art": make_ancient_art, "art_folder": make_art_folder, "louvre_wikiart": make_louvre_wikiart}
 
 
 def make_all(builders_dir: Path) -> None:

@@ -23,7 +23,7 @@ import tensorflow as tf
 
 from artzoo.config import RunConfig
 from artzoo.data.augment import build_augmenter
-from artzoo.data.balance import balanced_epoch_size, class_weights
+from artzoo.data.balance import balanced_epoch_size, class_weights, labelled_heads_groups
 from artzoo.data.mixing import build_mixer
 from artzoo.data.pipeline import make_dataset
 from artzoo.data.sources import LabeledData, load_labeled_data
@@ -248,6 +248,8 @@ def _epoch_size(cfg: RunConfig, data: LabeledData, n_train: int) -> int:
     """Training items per epoch once balanced (learning-rate schedules count steps)."""
     if cfg.data.balance == "none":
         return n_train
+    if cfg.data.balance == "sources":
+        return int((labelled_heads_groups(data.split(cfg.data.train_split), cfg.model.heads) >= 0).sum())
     softmax = [h.name for h in cfg.model.heads if h.type == "softmax"]
     head = cfg.data.balance_head or (softmax[0] if softmax else cfg.model.heads[0].name)
     return balanced_epoch_size(data.counts[cfg.data.train_split][head], n_train, cfg.data.balance)
