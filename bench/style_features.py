@@ -131,8 +131,8 @@ def main() -> None:
     train_paths = [r[0] for r in rows if r[2] == "train"]
     pca_sample = [train_paths[i] for i in np.random.default_rng(0).permutation(len(train_paths))[:256]]
     pcas = fit_pca(model, pca_sample, preprocess)
-    for view in args.views:
-        for flip in ("none", "h"):
+    for flip in ("none", "h"):  # unflipped views first: they answer most questions
+        for view in args.views:
             target = out / f"{view}_{flip}.npz"
             if target.exists():
                 continue

@@ -32,6 +32,10 @@ def register(sub) -> None:
     p.add_argument("--no-export", action="store_true", help="skip the SavedModel export")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override any config key")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.add_argument("--cv", type=int, metavar="K", help="K-fold cross-validation on train + val pooled (stratified, "
+                                                        "no export): fold runs and cv.json under --run-dir")
+    p.add_argument("--cv-tta", nargs="*", default=["flip"], choices=["flip", "crops"],
+                   help="test-time augmentations also scored on each fold's held-out images (default: flip)")
     p.set_defaults(func=run)
 
 
@@ -62,6 +66,12 @@ def run(args) -> int:
 
     check_run_config(cfg)  # unknown backbone, bad head settings...: fail before loading any data
 
+    if args.cv:
+        from artzoo.train.cross_validation import summary_lines, train_cv
+
+        result = train_cv(cfg, args.cv, args.cv_tta, verbose=0 if args.quiet else "auto")
+        print("\n".join(summary_lines(result)))
+        return 0
     from artzoo.train.runner import train
 
     run_dir = train(cfg, verbose=0 if args.quiet else "auto")
