@@ -153,6 +153,9 @@ class ExportConfig:
     name: str = ""  # defaults to the task name
     max_image_bytes: int = 20_000_000
     max_pixels: int = 40_000_000
+    # Test-time augmentation inside every exported signature (artzoo.models.tta): each request is scored on
+    # the image and its mirror ("flip", 2x compute) or on 12 views ("crops"), probabilities averaged.
+    tta: Literal["none", "flip", "crops"] = "none"
 
 
 @dataclass(frozen=True)

@@ -123,6 +123,29 @@ def test_export_metadata_and_versions_never_overwrite(genre, capsys):
     assert sorted(p.name for p in base.iterdir()) == ["1", "2"]  # no temporary folder left behind
 
 
+def test_tta_export_serves_the_mean_over_the_image_and_its_mirror(genre, capsys):
+    """`artzoo export --tta flip`: the SavedModel's probabilities are the Keras model's averaged over each image
+    and its mirror (not the plain model's), recorded in artzoo.json; the plain export stays plain."""
+    import tensorflow as tf
+
+    from artzoo.cli import main
+    from artzoo.export.saved_model import read_metadata
+
+    out = genre["root"] / "tta_models" / "genre"
+    assert main(["export", str(genre["run"].root), "--tta", "flip", "--out", str(out)]) == 0
+    capsys.readouterr()
+    version = out / "1"
+    assert read_metadata(version)["tta"] == "flip" and read_metadata(genre["version"])["tta"] == "none"
+    files = genre["files"][:6]
+    pixels = pipeline_pixels(files, IMAGE_SIZE)
+    plain = genre["model"].predict(pixels, verbose=0)["genre"]
+    mirrored = genre["model"].predict(pixels[:, :, ::-1].copy(), verbose=0)["genre"]
+    served = tf.saved_model.load(str(version)).signatures["serving_images"](images=tf.constant(pixels))
+    probs = served["genre_probabilities"].numpy()
+    assert np.abs(probs - (plain + mirrored) / 2).max() <= 1e-4
+    assert np.abs(plain - mirrored).max() > 1e-3  # the mirror does change the plain model's answer
+
+
 @pytest.mark.parametrize("fmt", ["keras", "tflite", "onnx"])
 def test_file_formats_match_keras_and_predict_from_their_own_metadata(genre, fmt, capsys):
     from artzoo.cli import main

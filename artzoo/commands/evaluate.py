@@ -7,14 +7,17 @@ def register(sub) -> None:
     p = sub.add_parser("evaluate", help="score a run's best model on a folder of class subfolders")
     p.add_argument("run_dir")
     p.add_argument("--data-dir", required=True)
-    p.add_argument("--out", help="metrics JSON path (default RUN_DIR/evaluations/<folder>.json)")
+    p.add_argument("--out", help="metrics JSON path (default RUN_DIR/evaluations/<folder>[_tta_<mode>].json)")
+    p.add_argument("--tta", default="none", choices=("none", "flip", "crops"),
+                   help="test-time augmentation: average over the image and its mirror (flip) or 12 crops and "
+                        "mirrors (crops)")
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
     from artzoo.evaluate_folder import evaluate_folder
 
-    report = evaluate_folder(args.run_dir, args.data_dir, args.out)
+    report = evaluate_folder(args.run_dir, args.data_dir, args.out, tta=args.tta)
     for split, heads in report["metrics"].items():
         for head, m in heads.items():
             print(f"{split} {head}: accuracy {m['accuracy']:.4f}  macro-F1 {m['macro']['f1']:.4f}  n={m['n']}")

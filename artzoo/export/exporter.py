@@ -17,6 +17,7 @@ import keras
 from artzoo.config import RunConfig
 from artzoo.errors import ArtzooError, choice_error
 from artzoo.export.serving_spec import HeadSpec, ServingSpec
+from artzoo.models.tta import with_tta
 from artzoo.run_dir import RunDir
 
 FORMATS = ("saved_model", "keras", "tflite", "onnx")
@@ -54,8 +55,9 @@ def file_path(out: str | Path, fmt: str) -> Path:
 
 
 def export_run_dir(run_dir: str | Path, fmt: str = "saved_model", out: Optional[str | Path] = None,
-                   version: Optional[int] = None) -> Path:
-    """Exports a run's best model (`model.keras`) with its labels and tuned thresholds."""
+                   version: Optional[int] = None, tta: Optional[str] = None) -> Path:
+    """Exports a run's best model (`model.keras`) with its labels and tuned thresholds; `tta` (default: the
+    run's export.tta) wraps it in test-time augmentation first."""
     if fmt not in FORMATS:
         raise choice_error("export format", fmt, FORMATS)
     run = RunDir.open(run_dir)
@@ -65,8 +67,9 @@ def export_run_dir(run_dir: str | Path, fmt: str = "saved_model", out: Optional[
     from artzoo.models import layers as _registered_layers  # noqa: F401  (custom layers for load_model)
 
     model = keras.models.load_model(run.model_path, safe_mode=True)
-    spec = spec_for_run(cfg, run.classes(), tuned_thresholds(run))
-    return export_model(model, spec, fmt, out or default_out(cfg), version)
+    mode = tta or cfg.export.tta
+    spec = spec_for_run(cfg, run.classes(), tuned_thresholds(run), tta=mode)
+    return export_model(with_tta(model, mode), spec, fmt, out or default_out(cfg), version)
 
 
 def export_trained(cfg: RunConfig, model: keras.Model, classes: dict[str, list[str]],
@@ -74,7 +77,8 @@ def export_trained(cfg: RunConfig, model: keras.Model, classes: dict[str, list[s
     """The SavedModel export at the end of training: `version` (default: the next) under
     `<export.dir>/<export.name>`."""
     thresholds = tuned_thresholds(RunDir(cfg.run_dir)) if cfg.run_dir else {}
-    return export_model(model, spec_for_run(cfg, classes, thresholds), "saved_model", default_out(cfg), version)
+    return export_model(with_tta(model, cfg.export.tta), spec_for_run(cfg, classes, thresholds),
+                        "saved_model", default_out(cfg), version)
 
 
 def default_out(cfg: RunConfig) -> Path:
@@ -82,7 +86,7 @@ def default_out(cfg: RunConfig) -> Path:
 
 
 def spec_for_run(cfg: RunConfig, classes: dict[str, list[str]],
-                 thresholds: Optional[dict[str, list[float]]] = None) -> ServingSpec:
+                 thresholds: Optional[dict[str, list[float]]] = None, tta: Optional[str] = None) -> ServingSpec:
     thresholds = thresholds or {}
     heads = [HeadSpec(h.name, list(classes[h.name]), h.type, h.top_k,
                       thresholds.get(h.name) if h.type == "sigmoid" else None)
@@ -93,7 +97,8 @@ def spec_for_run(cfg: RunConfig, classes: dict[str, list[str]],
         resize=cfg.data.resize,
         max_image_bytes=cfg.export.max_image_bytes,
         max_pixels=cfg.export.max_pixels,
-        extra={"task": cfg.task, "backbone": cfg.model.backbone, "run_dir": cfg.run_dir},
+        extra={"task": cfg.task, "backbone": cfg.model.backbone, "run_dir": cfg.run_dir,
+               "tta": tta or cfg.export.tta},
     )
 
 
