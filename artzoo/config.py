@@ -53,7 +53,7 @@ class DataConfig:
     label_columns: tuple[str, ...] = ()  # art_folder from a CSV: the columns that become labels (empty: all)
     image_size: int = 224
     batch_size: int = 32
-    resize: Literal["squash", "crop", "pad"] = "squash"
+    resize: Literal["squash", "crop", "pad", "trim"] = "squash"  # trim: cut black padding bars, then squash
     cache: bool = True
     shuffle_buffer: int = 2048
     # Class balance of the training stream by one softmax head (balance_head, default the first):
@@ -114,6 +114,9 @@ class ModelConfig:
     pooling: Literal["avg", "max", "attention"] = "avg"
     se: bool = False
     attention: bool = False
+    # Backbone layers whose Gram matrices (texture statistics, artzoo.models.gram_pooling) join the pooled
+    # features as head inputs, e.g. MobileNetV2's [block_2_add, block_5_add, block_9_add, block_12_add].
+    texture_layers: tuple[str, ...] = ()
     heads: tuple[HeadConfig, ...] = ()
 
 

@@ -59,7 +59,9 @@ def cached_cut(base, cut: str, view: str, cache: Path, paths: list[str]):
     return out
 
 
-def top_model(base, cut: str, n_classes: int, dropout: float):
+def top_model(base, cut: str, n_classes: int, dropout: float, gram_dims: int = 0):
+    """Top blocks -> GAP [+ the fixed Gram vector of the frozen layers, standardised by a BatchNormalization
+    as `model.texture_layers` does] -> dropout -> softmax."""
     import keras
     from keras import layers
 
@@ -67,35 +69,56 @@ def top_model(base, cut: str, n_classes: int, dropout: float):
     for layer in top.layers:
         if isinstance(layer, layers.BatchNormalization):
             layer.trainable = False
-    inputs = keras.Input(top.input_shape[1:] if hasattr(top, "input_shape") else top.inputs[0].shape[1:])
-    x = top(inputs, training=False)
-    x = layers.GlobalAveragePooling2D()(x)
+    inputs = keras.Input(top.inputs[0].shape[1:])
+    x = layers.GlobalAveragePooling2D()(top(inputs, training=False))
+    model_inputs = [inputs]
+    if gram_dims:
+        grams = keras.Input((gram_dims,))
+        model_inputs.append(grams)
+        x = layers.BatchNormalization()(layers.Concatenate()([x, grams]))
     x = layers.Dropout(dropout)(x)
     outputs = layers.Dense(n_classes, activation="softmax", dtype="float32")(x)
-    return keras.Model(inputs, outputs), top
+    return keras.Model(model_inputs, outputs), top
 
 
-def batches(feats, labels, idx, batch, rng, flip_train: bool, mixup: float, n_classes: int):
+def gram_vectors(feats_dir: Path, view: str, layers_: list[str]) -> dict[str, np.ndarray]:
+    """Signed-root Gram vectors of the frozen layers per flip, from bench/style_features.py's cache."""
+    out = {}
+    for flip in ("none", "h"):
+        data = np.load(feats_dir / f"{view}_{flip}.npz")
+        parts = [data[f"{name}/gram"].astype(np.float32) for name in layers_]
+        x = np.concatenate(parts, axis=1)
+        out[flip] = np.sign(x) * np.sqrt(np.abs(x))
+    return out
+
+
+def batches(feats, labels, idx, batch, rng, flip_train: bool, mixup: float, n_classes: int, grams=None):
     order = rng.permutation(idx)
     for start in range(0, len(order), batch):
         chosen = np.sort(order[start:start + batch])
         use_h = rng.random(len(chosen)) < 0.5 if flip_train else np.zeros(len(chosen), bool)
         x = np.where(use_h[:, None, None, None], feats["h"][chosen], feats["none"][chosen]).astype(np.float32)
         y = np.eye(n_classes, dtype=np.float32)[labels[chosen]]
+        g = None if grams is None else np.where(use_h[:, None], grams["h"][chosen], grams["none"][chosen])
         if mixup > 0:
             lam = rng.beta(mixup, mixup, size=(len(chosen), 1)).astype(np.float32)
             perm = rng.permutation(len(chosen))
             x = lam[:, :, None, None] * x + (1 - lam[:, :, None, None]) * x[perm]
             y = lam * y + (1 - lam) * y[perm]
-        yield x, y
+            g = None if g is None else lam * g + (1 - lam) * g[perm]
+        yield (x if g is None else [x, g]), y
 
 
-def evaluate(model, feats, labels, idx, batch=128):
+def evaluate(model, feats, labels, idx, batch=128, grams=None):
     from sklearn.metrics import f1_score
+
+    def inputs(flip, rows):
+        x = np.asarray(feats[flip][rows], np.float32)
+        return x if grams is None else [x, grams[flip][rows]]
 
     probs = {}
     for flip in ("none", "h"):
-        probs[flip] = np.concatenate([model.predict_on_batch(np.asarray(feats[flip][idx[s:s + batch]], np.float32))
+        probs[flip] = np.concatenate([model.predict_on_batch(inputs(flip, idx[s:s + batch]))
                                       for s in range(0, len(idx), batch)])
     out = {}
     for name, p in (("plain", probs["none"]), ("flip_tta", (probs["none"] + probs["h"]) / 2)):
@@ -115,8 +138,8 @@ def run_phase(model, loss, optimizer_lr, epochs, steps, feats, labels, train_idx
     for epoch in range(epochs):
         started, c0 = time.time(), cpu()
         losses = [model.train_on_batch(x, y) for x, y in
-                  batches(feats, labels, train_idx, args.batch, rng, not args.no_flip, args.mixup, 7)]
-        result, _ = evaluate(model, feats, labels, val_idx)
+                  batches(feats, labels, train_idx, args.batch, rng, not args.no_flip, args.mixup, 7, args.gram_data)]
+        result, _ = evaluate(model, feats, labels, val_idx, grams=args.gram_data)
         print(f"{name} epoch {epoch + 1}/{epochs}: loss {np.mean(losses):.4f} val acc {result['plain'][0]:.4f} "
               f"flip-TTA {result['flip_tta'][0]:.4f} ({time.time() - started:.0f} s, {cpu() - c0:.0f} CPU s)",
               flush=True)
@@ -139,6 +162,8 @@ def main() -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--data", default=str(SHARED))
     p.add_argument("--cache", default="/work/cache/issue19/cuts")
+    p.add_argument("--grams", nargs="*", default=[], help="frozen layers whose Gram vectors join the head input")
+    p.add_argument("--feats", default="/work/cache/issue19/feats", help="bench/style_features.py output")
     args = p.parse_args()
     import keras
 
@@ -155,7 +180,9 @@ def main() -> None:
     base = keras.applications.MobileNetV2(include_top=False, weights="imagenet", input_shape=(224, 224, 3))
     feats = cached_cut(base, args.cut, args.view, cache, [r[0] for r in rows])
     feats = {k: np.asarray(v) for k, v in feats.items()}  # into memory: batches gather rows at random
-    model, top = top_model(base, args.cut, len(classes), args.dropout)
+    args.gram_data = gram_vectors(Path(args.feats), args.view, args.grams) if args.grams else None
+    gram_dims = args.gram_data["none"].shape[1] if args.grams else 0
+    model, top = top_model(base, args.cut, len(classes), args.dropout, gram_dims)
     loss = keras.losses.CategoricalCrossentropy(label_smoothing=args.label_smoothing)
     steps = -(-len(train_idx) // args.batch)
     c0 = cpu()
@@ -170,7 +197,7 @@ def main() -> None:
     cpu_s = cpu() - c0
     (a, f, t2), (ta, tf_, tt2) = result["plain"], result["flip_tta"]
     print(f"| {args.view} | {args.cut} | {args.epochs}+{args.fine_tune_epochs} | ls {args.label_smoothing} | "
-          f"mixup {args.mixup} | flips {'off' if args.no_flip else 'on'} | {args.seed} | {a:.3f} | {f:.3f} | {t2:.3f} | "
+          f"mixup {args.mixup} | grams {len(args.grams)} | flips {'off' if args.no_flip else 'on'} | {args.seed} | {a:.3f} | {f:.3f} | {t2:.3f} | "
           f"{ta:.3f} | {tf_:.3f} | {tt2:.3f} | {cpu_s:.0f} |", flush=True)
 
 

@@ -30,8 +30,11 @@ SETS = {
     "gap+top gram(pca64)": ["out_relu/mean", "out_relu/pca_gram"],
     "gap+std+mid mean/std+mid gram": ["out_relu/mean", "out_relu/std"]
     + [f"{n}/{s}" for n in MID_STATS for s in ("mean", "std")] + [f"{n}/gram" for n in GRAMS],
+    **{f"gap+gram {n}": ["out_relu/mean", f"{n}/gram"] for n in GRAMS},
+    "gap+gram block_5,9,12": ["out_relu/mean"] + [f"{n}/gram" for n in GRAMS[1:]],
+    "mid gram only": [f"{n}/gram" for n in GRAMS],
 }
-C_GRID = (3e-4, 1e-3, 3e-3, 1e-2)
+C_GRID = (1e-4, 3e-4, 1e-3, 3e-3)
 GAP_WIDTH = 1280  # blocks are scaled to the total variance of the 1280 avg-pooled top features
 
 
