@@ -18,13 +18,14 @@ BATCH_SIZE = 32
 
 
 def predict_files(model_path: str | Path, images: Sequence[str], top_k: Optional[int] = None,
-                  batch_size: int = BATCH_SIZE) -> list[dict]:
+                  batch_size: int = BATCH_SIZE, tta: str = "none") -> list[dict]:
     """One dict per image: `{"image": path, head: [{"label", "probability"[, "positive"]}, ...]}`, or
-    `{"image": path, "error": message}` for an image the model rejected."""
+    `{"image": path, "error": message}` for an image the model rejected. `tta` ("flip", "crops") averages
+    each image's test-time views (`artzoo.models.tta`)."""
     for image in images:
         if not Path(image).is_file():
             raise ArtzooError(f"image {image!r} does not exist")
-    model = open_exported(model_path)
+    model = open_exported(model_path, tta)
     _check_top_k(model, top_k)
     results = []
     for start in range(0, len(images), batch_size):

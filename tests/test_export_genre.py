@@ -145,6 +145,17 @@ def test_tta_export_serves_the_mean_over_the_image_and_its_mirror(genre, capsys)
     assert np.abs(probs - (plain + mirrored) / 2).max() <= 1e-4
     assert np.abs(plain - mirrored).max() > 1e-3  # the mirror does change the plain model's answer
 
+    # predict --tta flip on the plain export gives the same averaged answer; on the TTA export it is refused
+    from artzoo.exported_model import open_exported
+    from artzoo.predict import predict_files
+
+    tta_out = open_exported(genre["version"], tta="flip").outputs([Path(f).read_bytes() for f in files])
+    assert np.abs(tta_out["genre_probabilities"] - probs).max() <= 1e-4
+    top = predict_files(genre["version"], files, tta="flip")
+    assert [e["genre"][0]["label"] for e in top] == [GENRES[i] for i in probs.argmax(axis=1)]
+    assert main(["predict", str(version), files[0], "--tta", "flip"]) == 2
+    assert "was exported with test-time augmentation 'flip' inside; predict without --tta" in capsys.readouterr().err
+
 
 @pytest.mark.parametrize("fmt", ["keras", "tflite", "onnx"])
 def test_file_formats_match_keras_and_predict_from_their_own_metadata(genre, fmt, capsys):

@@ -42,8 +42,10 @@ def fold_assignment(labels: np.ndarray, k: int, seed: int) -> np.ndarray:
 
 
 def _subset(ds: tf.data.Dataset, keep: np.ndarray) -> tf.data.Dataset:
+    """The items where `keep` is True, with that known size (a filter alone leaves Keras guessing the epoch)."""
     table = tf.constant(keep)
-    return ds.enumerate().filter(lambda i, _: tf.gather(table, i)).map(lambda _, item: item)
+    subset = ds.enumerate().filter(lambda i, _: tf.gather(table, i)).map(lambda _, item: item)
+    return subset.apply(tf.data.experimental.assert_cardinality(int(keep.sum())))
 
 
 def cv_folds(data: LabeledData, heads: Sequence[HeadConfig], k: int, seed: int,
