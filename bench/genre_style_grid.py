@@ -58,7 +58,7 @@ def main() -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from artzoo.models import layers as _registered  # noqa: F401
+    import artzoo  # noqa: F401  (registers artzoo's Keras layers for load_model)
     from artzoo.run_dir import RunDir
 
     run = RunDir.open(args.run_dir)

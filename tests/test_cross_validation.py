@@ -6,7 +6,6 @@ import json
 import numpy as np
 import pytest
 
-from artzoo.config import HeadConfig
 from artzoo.data.cv_folds import fold_assignment
 from artzoo.errors import ArtzooError
 from conftest import run_cli

@@ -44,9 +44,19 @@ def settings_from_args(args):
 
 
 def run(args) -> int:
-    from artzoo.clustering.report import cluster_file
+    import dataclasses
+    import json
+    from pathlib import Path
 
-    metrics = cluster_file(args.embeddings, settings_from_args(args), args.out, args.map, args.gallery_size)
+    from artzoo.api import cluster
+
+    settings = settings_from_args(args)
+    options = {f.name: getattr(settings, f.name) for f in dataclasses.fields(settings)
+               if f.name not in ("method", "k", "method_settings")}
+    options.update(dataclasses.asdict(settings.method_settings))
+    cluster(args.embeddings, settings.k, settings.method, out=args.out, map_method=args.map,
+            gallery_size=args.gallery_size, **options)
+    metrics = json.loads((Path(args.out) / "metrics.json").read_text())
     print(f"{metrics['method']}: {metrics['k']} clusters over {metrics['n']} items "
           f"({metrics['features']['dims']} dims after {metrics['features']['reduce']})")
     if "k_choice" in metrics:

@@ -11,6 +11,7 @@ def register(sub) -> None:
     p.add_argument("--tta", default="none", choices=("none", "flip", "crops"),
                    help="test-time augmentation: average over the image and its mirror (flip) or 12 crops and "
                         "mirrors (crops)")
+    p.add_argument("--json", action="store_true", help="print the report (metrics per split) as JSON")
     p.set_defaults(func=run)
 
 
@@ -18,6 +19,11 @@ def run(args) -> int:
     from artzoo.evaluate_folder import evaluate_folder
 
     report = evaluate_folder(args.run_dir, args.data_dir, args.out, tta=args.tta)
+    if args.json:
+        from artzoo.cli import print_json
+
+        print_json(report)
+        return 0
     for split, heads in report["metrics"].items():
         for head, m in heads.items():
             print(f"{split} {head}: accuracy {m['accuracy']:.4f}  macro-F1 {m['macro']['f1']:.4f}  n={m['n']}")

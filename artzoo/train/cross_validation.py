@@ -19,6 +19,7 @@ from artzoo.data.cv_folds import cv_folds
 from artzoo.data.pipeline import make_dataset
 from artzoo.data.sources import LabeledData, load_labeled_data
 from artzoo.evaluate import predict_with_labels, score_heads
+from artzoo.models.float32_clone import for_cpu_inference
 from artzoo.models.tta import with_tta
 from artzoo.run_dir import RunDir
 from artzoo.train.phases import say
@@ -52,7 +53,7 @@ def held_out_scores(cfg: RunConfig, run: RunDir, data: LabeledData, modes: Seque
     """Accuracy and macro-F1 per softmax head on the fold's held-out images, per test-time augmentation."""
     heads = [h for h in cfg.model.heads if h.type == "softmax"]
     num_classes = {h.name: len(data.classes[h.name]) for h in heads}
-    model = keras.models.load_model(run.model_path, safe_mode=True)
+    model = for_cpu_inference(keras.models.load_model(run.model_path, safe_mode=True))  # float32 on CPU
     scores = {}
     for mode in modes:
         ds = make_dataset(data.split("val"), heads, num_classes, cfg.data.image_size, cfg.data.batch_size,

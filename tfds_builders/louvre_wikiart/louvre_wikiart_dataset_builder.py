@@ -9,7 +9,6 @@ by the labels each item has, i.e. by collection here).
 
 from __future__ import annotations
 
-from etils import epath
 import tensorflow_datasets as tfds
 
 from artzoo.errors import ArtzooError
