@@ -1,5 +1,11 @@
 """Gram pooling and `model.texture_layers`: the statistic is what it claims, ignores where things are, the
-classifier gains it as a head input and round-trips through `.keras` with safe_mode=True."""
+classifier gains it as a head input and round-trips through `.keras` with safe_mode=True, also in a fresh
+process that imported nothing but artzoo (`artzoo.registration`), wrapped in test-time augmentation."""
+
+import os
+import subprocess
+import sys
+import textwrap
 
 import keras
 import numpy as np
@@ -9,6 +15,8 @@ from artzoo.config import HeadConfig, ModelConfig
 from artzoo.errors import ArtzooError
 from artzoo.models.classifier import BACKBONE_NAME, build_classifier
 from artzoo.models.gram_pooling import GramPooling
+from artzoo.models.tta import with_tta
+from conftest import REPO
 
 RNG = np.random.default_rng(3)
 
@@ -55,6 +63,28 @@ def test_texture_classifier_round_trips_with_safe_mode(texture_model, tmp_path):
     texture_model.save(tmp_path / "m.keras")
     loaded = keras.models.load_model(tmp_path / "m.keras", safe_mode=True)
     np.testing.assert_allclose(loaded(images)["style"], texture_model(images)["style"], rtol=1e-5, atol=1e-6)
+
+
+def test_import_artzoo_alone_registers_the_gram_and_tta_layers(texture_model, tmp_path):
+    """A fresh Python that imports only artzoo and Keras loads a TTA-wrapped texture model with safe_mode=True
+    and gives the same probabilities (the layers are listed in artzoo.registration.KERAS_MODULES)."""
+    images = RNG.uniform(0, 255, (2, 64, 64, 3)).astype("float32")
+    with_tta(texture_model, "flip").save(tmp_path / "tta.keras")
+    np.save(tmp_path / "images.npy", images)
+    code = textwrap.dedent(f"""
+        import artzoo, keras, numpy as np
+        model = keras.models.load_model({str(tmp_path / "tta.keras")!r}, safe_mode=True)
+        names = {{type(layer).__name__ for layer in model.layers}}
+        names |= {{type(layer).__name__ for layer in model.get_layer("{texture_model.name}").layers}}
+        print(sorted(n for n in names if n in ("GramPooling", "TTAViews", "ViewMean")))
+        np.save({str(tmp_path / "probs.npy")!r}, model(np.load({str(tmp_path / "images.npy")!r}))["style"].numpy())
+    """)
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd="/", timeout=300,
+                            env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.strip().splitlines()[-1] == "['GramPooling', 'TTAViews', 'ViewMean']"
+    expected = (texture_model(images)["style"] + texture_model(images[:, :, ::-1])["style"]) / 2
+    np.testing.assert_allclose(np.load(tmp_path / "probs.npy"), expected, rtol=1e-5, atol=1e-6)
 
 
 def test_unknown_texture_layer_is_named():
