@@ -55,7 +55,7 @@ class DataConfig:
     label_columns: tuple[str, ...] = ()  # art_folder from a CSV: the columns that become labels (empty: all)
     image_size: int = 224
     batch_size: int = 32
-    resize: Literal["squash", "crop", "pad"] = "squash"
+    resize: Literal["squash", "crop", "pad", "trim"] = "squash"  # trim: cut black padding bars, then squash
     cache: bool = True
     shuffle_buffer: int = 2048
     # Drop a last partial training batch: auto = where the training step compiles with XLA (jit_compile on, auto
@@ -64,9 +64,11 @@ class DataConfig:
     # Class balance of the training stream by one softmax head (balance_head, default the first):
     # undersample = every class cut to the smallest class's count once (seeded); resample = every epoch
     # draws each item a random number of times so that classes come out uniform in expectation;
-    # sample = tf.data's sample_from_datasets over one endless stream per class, equal weights.
+    # sample = tf.data's sample_from_datasets over one endless stream per class, equal weights;
+    # sources = the same over one stream per set of labelled heads (e.g. per collection of a union dataset
+    # whose items each label another head), every labelled item once per epoch in expectation.
     # Per-head class weights are HeadConfig.class_weight.
-    balance: Literal["none", "undersample", "resample", "sample"] = "none"
+    balance: Literal["none", "undersample", "resample", "sample", "sources"] = "none"
     balance_head: Optional[str] = None
     # Imbalance report (data.json, train start, `artzoo datasets info`): warn when a softmax head's largest
     # class holds more than this share of a split's labelled items.
@@ -117,6 +119,9 @@ class ModelConfig:
     pooling: Literal["avg", "max", "attention"] = "avg"
     se: bool = False
     attention: bool = False
+    # Backbone layers whose Gram matrices (texture statistics, artzoo.models.gram_pooling) join the pooled
+    # features as head inputs, e.g. MobileNetV2's [block_2_add, block_5_add, block_9_add, block_12_add].
+    texture_layers: tuple[str, ...] = ()
     heads: tuple[HeadConfig, ...] = ()
 
 
@@ -161,6 +166,9 @@ class ExportConfig:
     max_pixels: Optional[int] = None  # per decoded image; null: 256 x image_size^2, within 4-40 Mpx
     max_batch: int = 32  # images per request (a batch of 64 at 224 px cost ~1 GB, bench/serving_memory.py)
     max_request_pixels: Optional[int] = None  # decoded pixels per request; null: 4 x max_pixels
+    # Test-time augmentation inside every exported signature (artzoo.models.tta): each request is scored on
+    # the image and its mirror ("flip", 2x compute) or on 12 views ("crops"), probabilities averaged.
+    tta: Literal["none", "flip", "crops"] = "none"
 
 
 @dataclass(frozen=True)

@@ -13,12 +13,14 @@ from artzoo.data.sources import load_folder
 from artzoo.errors import ArtzooError
 from artzoo.evaluate import predict_with_labels, score_heads
 from artzoo.models.float32_clone import for_cpu_inference
+from artzoo.models.tta import with_tta
 from artzoo.plots import confusion_matrix
 from artzoo.run_dir import RunDir
 
 
-def evaluate_folder(run_dir: str, data_dir: str, out: Optional[str] = None) -> dict:
-    """Scores the run's first softmax head on `data_dir` (split subfolders are scored separately).
+def evaluate_folder(run_dir: str, data_dir: str, out: Optional[str] = None, tta: str = "none") -> dict:
+    """Scores the run's first softmax head on `data_dir` (split subfolders are scored separately), with
+    test-time augmentation `tta` ("none", "flip", "crops"; see `artzoo.models.tta`).
 
     Class folder names must be among the run's classes (an unknown one is an error naming it).
     """
@@ -33,9 +35,10 @@ def evaluate_folder(run_dir: str, data_dir: str, out: Optional[str] = None) -> d
         raise ArtzooError(f"run {run_dir!r} has no softmax head to score on class folders")
     head = heads[0]
     data = load_folder(data_dir, [head], classes=classes[head.name], make_split=False)
-    model = for_cpu_inference(keras.models.load_model(run.model_path, safe_mode=True))  # float32 on CPU
+    model = with_tta(for_cpu_inference(keras.models.load_model(run.model_path, safe_mode=True)), tta)  # float32 on CPU
     name = Path(data_dir).resolve().name
-    out_path = Path(out) if out else run.root / "evaluations" / f"{name}.json"
+    suffix = "" if tta == "none" else f"_tta_{tta}"
+    out_path = Path(out) if out else run.root / "evaluations" / f"{name}{suffix}.json"
     out_path.parent.mkdir(parents=True, exist_ok=True)
     metrics = {}
     for split, ds in data.splits.items():
@@ -47,6 +50,7 @@ def evaluate_folder(run_dir: str, data_dir: str, out: Optional[str] = None) -> d
         confusion_matrix(m["confusion_matrix"], m["class_names"], out_path.with_name(f"{name}_{split}_confusion.png"),
                          title=f"{head.name} on {name}/{split} (accuracy {m['accuracy']:.3f})")
     quarantined = data.quarantine.get("files", [])
-    report = {"data_dir": str(data_dir), "metrics": metrics, "quarantined": quarantined, "path": str(out_path)}
+    report = {"data_dir": str(data_dir), "tta": tta, "metrics": metrics, "quarantined": quarantined,
+              "path": str(out_path)}
     atomic.write_json(out_path, report)
     return report

@@ -4,6 +4,10 @@
 `.keras`, a `.tflite` or an `.onnx` file. Every kind answers `outputs(list_of_bytes)` with the SavedModel's
 output names (`{head}_probabilities`, `{head}_top_k_labels`, ...). Labels come from the SavedModel graph, or
 from the serving spec stored inside the other files. Images the model rejects raise `RejectedImages`.
+
+`open_exported(path, tta="flip"|"crops")` scores each image on its test-time views (`artzoo.models.tta`) and
+averages the probabilities, for any format (a SavedModel through its `serving_images` signature); an export
+that already has TTA inside (exported with --tta) refuses a second one.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ import tensorflow as tf
 from artzoo.errors import ArtzooError
 from artzoo.export.bounded_decode import bounded_decode, model_pixels
 from artzoo.export.head_outputs import head_outputs
-from artzoo.export.serving_spec import BYTES_INPUT, BYTES_SIGNATURE, ServingSpec
+from artzoo.export.serving_spec import BYTES_INPUT, BYTES_SIGNATURE, IMAGES_INPUT, IMAGES_SIGNATURE, ServingSpec
 
 KINDS = "a SavedModel folder, or a .keras, .tflite or .onnx file"
 
@@ -47,18 +51,73 @@ class ExportedModel:
         raise NotImplementedError
 
 
+def decoder(spec: ServingSpec):
+    """Encoded bytes -> model pixels, bounds-checked exactly as the SavedModel graph does."""
+    return tf.function(
+        lambda data, index: model_pixels(bounded_decode(data, index, spec.max_image_bytes, spec.max_pixels),
+                                         spec.image_size, spec.resize),
+        input_signature=[tf.TensorSpec([], tf.string), tf.TensorSpec([], tf.int64)],
+    )
+
+
+def decode_all(decode, images: list[bytes]) -> np.ndarray:
+    try:
+        return np.stack([decode(tf.constant(b, tf.string), tf.constant(i, tf.int64)).numpy()
+                         for i, b in enumerate(images)])
+    except tf.errors.InvalidArgumentError as err:
+        raise RejectedImages(serving_error_message(err)) from None
+
+
+def view_mean(probabilities, pixels: np.ndarray, tta: str) -> dict[str, np.ndarray]:
+    """`probabilities(views)` averaged over the test-time views of each image."""
+    from artzoo.models.tta import TTAViews
+
+    views = TTAViews(tta)
+    probs = probabilities(np.asarray(views(pixels)))
+    return {h: np.asarray(p, np.float32).reshape(views.num_views, len(pixels), -1).mean(axis=0)
+            for h, p in probs.items()}
+
+
+def check_tta(tta: str, spec_tta: str, path) -> None:
+    from artzoo.errors import choice_error
+    from artzoo.models.tta import TTA_MODES
+
+    if tta not in TTA_MODES:
+        raise choice_error("test-time augmentation", tta, TTA_MODES)
+    if tta != "none" and spec_tta not in (None, "none"):
+        raise ArtzooError(f"--tta {tta}: {str(path)!r} was exported with test-time augmentation {spec_tta!r} inside; "
+                          "predict without --tta")
+
+
 class SavedModelExport(ExportedModel):
     kind = "saved_model"
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, tta: str = "none"):
         self.path = resolve_saved_model(path)
-        self._serve = tf.saved_model.load(str(self.path)).signatures[BYTES_SIGNATURE]
+        loaded = tf.saved_model.load(str(self.path))
+        self._serve = loaded.signatures[BYTES_SIGNATURE]
         specs = self._serve.structured_outputs
         names = sorted(k[: -len("_probabilities")] for k in specs if k.endswith("_probabilities"))
         self.heads = [(h, "sigmoid" if f"{h}_decisions" in specs else "softmax") for h in names]
         self.top_k = {h: int(specs[f"{h}_top_k_labels"].shape[1]) for h in names}
+        self.tta = tta
+        if tta != "none":
+            from artzoo.export.saved_model import read_metadata
+
+            metadata = read_metadata(self.path)
+            check_tta(tta, metadata.get("tta"), self.path)
+            self.spec = ServingSpec.from_json(metadata, str(self.path))
+            self._images = loaded.signatures[IMAGES_SIGNATURE]
+            self._decode = decoder(self.spec)
+
+    def _probabilities(self, pixels: np.ndarray) -> dict[str, np.ndarray]:
+        out = self._images(**{IMAGES_INPUT: tf.constant(pixels, tf.float32)})
+        return {h: out[f"{h}_probabilities"].numpy() for h, _ in self.heads}
 
     def outputs(self, images: list[bytes]) -> dict[str, np.ndarray]:
+        if self.tta != "none":
+            probs = view_mean(self._probabilities, decode_all(self._decode, images), self.tta)
+            return {k: v.numpy() for k, v in head_outputs(probs, self.spec.heads).items()}
         try:
             out = self._serve(**{BYTES_INPUT: tf.constant(images, tf.string)})
         except tf.errors.InvalidArgumentError as err:
@@ -70,27 +129,22 @@ class PixelModelExport(ExportedModel):
     """Formats that take pixels (.keras, TFLite, ONNX): decoding, bounds and head outputs done here in TF,
     with the same functions the SavedModel graph uses."""
 
+    tta = "none"
+
     def __init__(self, path: Path, spec: ServingSpec):
         self.path = path
         self.spec = spec
         self.heads = [(h.name, h.type) for h in spec.heads]
         self.top_k = {h.name: h.k for h in spec.heads}
-        self._pixels = tf.function(
-            lambda data, index: model_pixels(bounded_decode(data, index, spec.max_image_bytes, spec.max_pixels),
-                                             spec.image_size, spec.resize),
-            input_signature=[tf.TensorSpec([], tf.string), tf.TensorSpec([], tf.int64)],
-        )
+        self._pixels = decoder(spec)
 
     def probabilities(self, pixels: np.ndarray) -> dict[str, np.ndarray]:
         raise NotImplementedError
 
     def outputs(self, images: list[bytes]) -> dict[str, np.ndarray]:
-        try:
-            pixels = np.stack([self._pixels(tf.constant(b, tf.string), tf.constant(i, tf.int64)).numpy()
-                               for i, b in enumerate(images)])
-        except tf.errors.InvalidArgumentError as err:
-            raise RejectedImages(serving_error_message(err)) from None
-        return {k: v.numpy() for k, v in head_outputs(self.probabilities(pixels), self.spec.heads).items()}
+        pixels = decode_all(self._pixels, images)
+        probs = self.probabilities(pixels) if self.tta == "none" else view_mean(self.probabilities, pixels, self.tta)
+        return {k: v.numpy() for k, v in head_outputs(probs, self.spec.heads).items()}
 
 
 class KerasExport(PixelModelExport):
@@ -140,12 +194,15 @@ class OnnxExport(PixelModelExport):
 _BY_SUFFIX = {".keras": KerasExport, ".tflite": TFLiteExport, ".onnx": OnnxExport}
 
 
-def open_exported(path: str | Path) -> ExportedModel:
+def open_exported(path: str | Path, tta: str = "none") -> ExportedModel:
     path = Path(path)
     if path.is_dir():
-        return SavedModelExport(path)
+        return SavedModelExport(path, tta)
     if path.is_file() and path.suffix in _BY_SUFFIX:
-        return _BY_SUFFIX[path.suffix](path)
+        model = _BY_SUFFIX[path.suffix](path)
+        check_tta(tta, model.spec.extra.get("tta"), path)
+        model.tta = tta
+        return model
     raise ArtzooError(f"model {str(path)!r} is not {KINDS}")
 
 

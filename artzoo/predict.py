@@ -21,14 +21,15 @@ BATCH_SIZE = 32
 
 @storage_errors_as_user_errors
 def predict_files(model_path: str | Path, images: Sequence[str], top_k: Optional[int] = None,
-                  batch_size: int = BATCH_SIZE) -> list[dict]:
+                  batch_size: int = BATCH_SIZE, tta: str = "none") -> list[dict]:
     """One dict per image: `{"image": path, head: [{"label", "probability"[, "positive"]}, ...]}`, or
-    `{"image": path, "error": message}` for an image the model rejected (what `artzoo.load(path).predict` gives)."""
+    `{"image": path, "error": message}` for an image the model rejected (what `artzoo.load(path).predict` gives).
+    `tta` ("flip", "crops") averages each image's test-time views (`artzoo.models.tta`)."""
     from artzoo.predictor import load
 
     for image in images:  # before the (slow) model load
         check_image_path(image)
-    return load(model_path).predict(list(images), top_k)
+    return load(model_path, tta=tta).predict(list(images), top_k)
 
 
 def predict_encoded(model: ExportedModel, names: list[str], data: list[bytes], top_k: Optional[int] = None,

@@ -70,8 +70,10 @@ def _encoded(image: ImageInput, index: int) -> tuple[str, bytes]:
     return f"<array {index}>", buffer.getvalue()  # PNG: lossless, so the model sees exactly these pixels
 
 
-def load(path: Union[str, os.PathLike]) -> Predictor:
+def load(path: Union[str, os.PathLike], tta: str = "none") -> Predictor:
     """Opens a run directory, a SavedModel (version or base folder), or a `.keras`, `.tflite`, `.onnx` export.
+    `tta` ("flip", "crops") scores each image on its test-time views and averages the probabilities
+    (`artzoo.models.tta`); an export that has TTA inside (exported with --tta) refuses a second one.
 
     >>> import artzoo
     >>> predictor = artzoo.load("runs/genre-20250101-120000")  # doctest: +SKIP
@@ -82,13 +84,17 @@ def load(path: Union[str, os.PathLike]) -> Predictor:
     run_root = path if path.is_dir() else path.parent
     if (run_root / "config.yaml").is_file() and (run_root / "model.keras").is_file() and (
             path.is_dir() or path.name == "model.keras"):
+        from artzoo.exported_model import check_tta
+
+        check_tta(tta, None, path)  # a run's model.keras never has TTA inside (export adds it)
         exported = RunExport(run_root)
+        exported.tta = tta
         return Predictor(exported, {h.name: list(h.classes) for h in exported.spec.heads})
     from artzoo.exported_model import SavedModelExport, open_exported
 
     if not path.exists():
         raise ArtzooError(f"model {str(path)!r} does not exist; expected {KINDS}")
-    exported = open_exported(path)
+    exported = open_exported(path, tta)
     if isinstance(exported, SavedModelExport):
         from artzoo.export.saved_model import read_metadata
 

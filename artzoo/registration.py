@@ -1,8 +1,9 @@
 """What `import artzoo` registers, explicitly: artzoo's Keras custom objects and its TFDS builders.
 
-- Keras: the layers of `artzoo.models.layers` and `artzoo.models.cascade` and the optimizers of
+- Keras: the layers of `artzoo.models.layers`, `artzoo.models.cascade`, `artzoo.models.gram_pooling` and
+  `artzoo.models.tta` and the optimizers of
   `artzoo.train.replica_optimizers` (all registered under the package name `artzoo`), so `keras.models.load_model("model.keras", safe_mode=True)` works after `import artzoo`.
-- TFDS: every builder in `tfds_builders` (louvre_genre, wikiart, imet, ancient_art, art_folder), so
+- TFDS: every builder in `tfds_builders` (louvre_genre, wikiart, imet, ancient_art, art_folder, louvre_wikiart), so
   `tfds.builder("louvre_genre")` and `tfds.load(...)` work after `import artzoo`.
 
 Neither is imported by `import artzoo` itself (Keras pulls in TensorFlow: seconds, and a TensorFlow import
@@ -18,7 +19,8 @@ import sys
 
 from artzoo.import_hooks import _importing, after_import
 
-KERAS_MODULES = ("artzoo.models.layers", "artzoo.models.cascade", "artzoo.train.replica_optimizers")
+KERAS_MODULES = ("artzoo.models.layers", "artzoo.models.cascade", "artzoo.models.gram_pooling", "artzoo.models.tta",
+                 "artzoo.train.replica_optimizers")
 _done: set[str] = set()
 
 

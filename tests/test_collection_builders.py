@@ -70,6 +70,33 @@ def test_wikiart_config_names_and_missing_files_are_clear_errors(tmp_path):
         build("wikiart", tmp_path, "genre", tmp_path / "only_images")
 
 
+def test_wikiart_style_folders_reads_a_plain_tree_and_is_found_from_the_layout(tmp_path):
+    folders = BUILDERS / "wikiart" / "dummy_data" / "style_folders"
+    builder = tfds_builder("wikiart", tfds_dir=str(tmp_path / "tfds"), config="style", manual_dir=str(folders))
+    assert builder.builder_config.name == "style_folders"  # the layout, not the config name given, decides
+    prepare(builder, str(folders))
+    features = builder.info.features
+    assert features["style"].names == ["Baroque", "Impressionism", "Realism"]
+    assert "genre" not in features and "artist" not in features
+    by_file = {ex["file_name"].decode(): ex for ex in examples(builder, "val")}
+    assert sorted(by_file) == ["Baroque/baroque_0.jpg", "Impressionism/impressionism_0.jpg", "Realism/realism_0.jpg"]
+    assert features["style"].int2str(by_file["Realism/realism_0.jpg"]["style"]) == "Realism"
+    val, train = manifest(builder, "val"), manifest(builder, "train")
+    assert [i["reason"] for i in val["unlabelled"]] == ["style folder 'Cubism' is not among the train split's styles"]
+    assert [Path(i["file"]).name for i in train["rejected"]] == ["baroque_broken.jpg"]
+    # The ArtGAN layout still resolves to its own config.
+    artgan = tfds_builder("wikiart", tfds_dir=str(tmp_path / "tfds"), config="style",
+                          manual_dir=str(BUILDERS / "wikiart" / "dummy_data"))
+    assert artgan.builder_config.name == "style"
+
+
+def test_wikiart_style_folders_without_a_train_split_is_a_clear_error(tmp_path):
+    (tmp_path / "styles" / "Baroque").mkdir(parents=True)
+    with pytest.raises(ArtzooError, match=r"no train/ split with style folders under .*styles; --manual-dir must "
+                                          r"hold train/<Style>/ and val/<Style>/"):
+        build("wikiart", tmp_path, "style_folders", tmp_path / "styles")
+
+
 def test_imet_groups_are_multi_label_features(tmp_path):
     builder = build("imet", tmp_path, "2019")
     culture, tag = builder.info.features["culture"].feature, builder.info.features["tag"].feature

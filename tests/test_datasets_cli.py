@@ -30,8 +30,8 @@ def test_list_build_info_report_counts_per_class_and_quarantine(dummy, tmp_path,
     tfds_dir = str(tmp_path / "tfds")
     code, out, _ = cli(capsys, "datasets", "list", "--tfds-dir", tfds_dir)
     assert code == 0 and [line.split()[0] for line in out.splitlines()[::2]] == [
-        "louvre_genre", "wikiart", "imet", "ancient_art", "art_folder"]
-    assert "configs: genre, style, artist, genre_balanced, style_top13_balanced; prepared: -" in out
+        "louvre_genre", "wikiart", "imet", "ancient_art", "art_folder", "louvre_wikiart"]
+    assert "configs: genre, style, artist, genre_balanced, style_top13_balanced, style_folders; prepared: -" in out
 
     code, out, _ = cli(capsys, "datasets", "info", "imet", "--config", "2020", "--tfds-dir", tfds_dir)
     assert code == 0 and "imet/2020/1.0.0 is not prepared" in out and "kaggle competitions download" in out

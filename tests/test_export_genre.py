@@ -123,6 +123,40 @@ def test_export_metadata_and_versions_never_overwrite(genre, capsys):
     assert sorted(p.name for p in base.iterdir()) == ["1", "2"]  # no temporary folder left behind
 
 
+def test_tta_export_serves_the_mean_over_the_image_and_its_mirror(genre, capsys):
+    """`artzoo export --tta flip`: the SavedModel's probabilities are the Keras model's averaged over each image
+    and its mirror (not the plain model's), recorded in artzoo.json; the plain export stays plain."""
+    import tensorflow as tf
+
+    from artzoo.cli import main
+    from artzoo.export.saved_model import read_metadata
+
+    out = genre["root"] / "tta_models" / "genre"
+    assert main(["export", str(genre["run"].root), "--tta", "flip", "--out", str(out)]) == 0
+    capsys.readouterr()
+    version = out / "1"
+    assert read_metadata(version)["tta"] == "flip" and read_metadata(genre["version"])["tta"] == "none"
+    files = genre["files"][:6]
+    pixels = pipeline_pixels(files, IMAGE_SIZE)
+    plain = genre["model"].predict(pixels, verbose=0)["genre"]
+    mirrored = genre["model"].predict(pixels[:, :, ::-1].copy(), verbose=0)["genre"]
+    served = tf.saved_model.load(str(version)).signatures["serving_images"](images=tf.constant(pixels))
+    probs = served["genre_probabilities"].numpy()
+    assert np.abs(probs - (plain + mirrored) / 2).max() <= 1e-4
+    assert np.abs(plain - mirrored).max() > 1e-3  # the mirror does change the plain model's answer
+
+    # predict --tta flip on the plain export gives the same averaged answer; on the TTA export it is refused
+    from artzoo.exported_model import open_exported
+    from artzoo.predict import predict_files
+
+    tta_out = open_exported(genre["version"], tta="flip").outputs([Path(f).read_bytes() for f in files])
+    assert np.abs(tta_out["genre_probabilities"] - probs).max() <= 1e-4
+    top = predict_files(genre["version"], files, tta="flip")
+    assert [e["genre"][0]["label"] for e in top] == [GENRES[i] for i in probs.argmax(axis=1)]
+    assert main(["predict", str(version), files[0], "--tta", "flip"]) == 2
+    assert "was exported with test-time augmentation 'flip' inside; predict without --tta" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("fmt", ["keras", "tflite", "onnx"])
 def test_file_formats_match_keras_and_predict_from_their_own_metadata(genre, fmt, capsys):
     from artzoo.cli import main

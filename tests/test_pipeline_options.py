@@ -10,7 +10,7 @@ from PIL import Image
 
 from artzoo.config import AugmentConfig, HeadConfig, load_task_config
 from artzoo.data.augment import build_augmenter
-from artzoo.data.balance import resample_rates, undersample_mask
+from artzoo.data.balance import labelled_heads_groups, resample_rates, undersample_mask
 from artzoo.data.mixing import build_mixer
 from artzoo.data.pipeline import make_dataset
 from artzoo.errors import ArtzooError
@@ -47,6 +47,29 @@ def test_undersampling_gives_equal_counts_once_and_deterministically():
     assert sorted(first) == sorted(second)
     assert undersample_mask(np.array(labels), 1).tolist() == undersample_mask(np.array(labels), 1).tolist()
     assert undersample_mask(np.array(labels), 1).tolist() != undersample_mask(np.array(labels), 2).tolist()
+
+
+def test_sources_balance_draws_each_collection_equally_and_keeps_the_masks():
+    """40 items labelled for `style` only, 8 for `genre` only (two collections): each epoch is 48 items, half
+    from each collection; every item keeps a loss mask for the head it lacks."""
+    genre = HeadConfig(name="genre", label="genre")
+    styles = [0, 1, 2, 1] * 10 + [-1] * 8
+    genres = [-1] * 40 + [0, 1, 2, 3] * 2
+    images = [flat_png(200 if g >= 0 else 20) for g in genres]  # bright = genre collection
+    data = tf.data.Dataset.from_tensor_slices(
+        (tf.constant(images), {"style": tf.constant(styles, tf.int32), "genre": tf.constant(genres, tf.int32)}))
+    assert labelled_heads_groups(data, [HEAD, genre]).tolist() == [1] * 40 + [2] * 8
+    ds = make_dataset(data, [HEAD, genre], {"style": 3, "genre": 4}, SIZE, 16, training=True, balance="sources",
+                      seed=5)
+    shares = []
+    for _ in range(10):
+        batches = list(ds.as_numpy_iterator())
+        bright = np.concatenate([images[:, 0, 0, 0] > 100 for images, _, _ in batches])
+        masks = {h: np.concatenate([w[h] for _, _, w in batches]) for h in ("style", "genre")}
+        assert len(bright) == 48
+        assert (masks["genre"] > 0).tolist() == bright.tolist() and (masks["style"] > 0).tolist() == (~bright).tolist()
+        shares.append(bright.mean())
+    assert np.mean(shares) == pytest.approx(0.5, abs=0.06)  # not 8 / 48 = 0.17
 
 
 def test_resampling_makes_class_frequencies_uniform_over_epochs():

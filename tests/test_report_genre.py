@@ -15,8 +15,8 @@ from PIL import Image
 
 from conftest import run_cli
 
-SECTIONS = ("summary", "model-card", "data", "metrics", "curves", "mistakes", "gradcam", "attention", "signatures",
-            "config")
+SECTIONS = ("summary", "model-card", "data", "metrics", "confused-pairs", "curves", "mistakes", "gradcam", "attention",
+            "signatures", "config")
 GENRES = ["Genre", "Landscape", "Naturmort", "Portrait"]
 
 
@@ -89,8 +89,13 @@ def test_report_states_the_runs_facts(genre_run):
         assert f"<h3>{heading}</h3>" in page
     assert "95% CI" in page
     for name in ("curves_genre.png", "f1_val_genre.png", "mistakes_val_genre.png", "gradcam_val_genre.png",
-                 "attention_val.png"):
+                 "gradcam_by_class_val_genre.png", "attention_val.png"):
         assert (genre_run / "plots" / name).is_file(), name
+    from artzoo.reporting.confused_pairs import confused_pairs
+
+    top = confused_pairs(metrics["confusion_matrix"], GENRES, 1)
+    if top:  # the most confused pair is on the page with its count
+        assert f"{top[0]['a']} ↔ {top[0]['b']}" in page
 
 
 def test_grad_cam_and_attention_maps_have_the_image_size_and_vary(genre_run, louvre_small):

@@ -8,8 +8,8 @@ from artzoo.config_checks import check_run_config
 from artzoo.errors import ArtzooError
 
 # Dataset builders (issue 4) and the builder configs each names.
-BUILDERS = {"louvre_genre": {None}, "wikiart": {"genre", "style", "artist"}, "imet": {None},
-            "ancient_art": {None, "egyptian"}}
+BUILDERS = {"louvre_genre": {None}, "wikiart": {"genre", "style", "artist", "style_folders"}, "imet": {None},
+            "ancient_art": {None, "egyptian"}, "louvre_wikiart": {None}}
 EXPECTED = {
     "genre": ("louvre_genre", "shared", [("genre", "softmax")]),
     "style": ("wikiart", "shared", [("style", "softmax")]),
@@ -21,7 +21,8 @@ EXPECTED = {
                         [("culture", "softmax"), ("medium", "softmax"), ("period", "softmax")]),
     "ancient": ("ancient_art", "shared", [("object_type", "softmax"), ("era", "softmax"), ("material", "sigmoid")]),
     "met": ("imet", "shared", [("tags", "sigmoid")]),
-    "genre_style": ("wikiart", "shared", [("genre", "softmax"), ("style", "softmax")]),
+    "genre_style": ("louvre_wikiart", "shared", [("genre", "softmax"), ("style", "softmax")]),
+    "genre_style_artgan": ("wikiart", "shared", [("genre", "softmax"), ("style", "softmax")]),
 }
 
 

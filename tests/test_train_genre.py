@@ -133,6 +133,10 @@ def test_evaluate_on_a_folder_and_reject_unknown_class(trained_run, louvre_small
     assert result.returncode == 0, result.stderr[-2000:]
     report = json.loads((trained_run / "run" / "evaluations" / "val.json").read_text())
     assert report["metrics"]["all"]["genre"]["n"] == 24
+    result = run_cli("evaluate", str(trained_run / "run"), "--data-dir", str(louvre_small / "val"), "--tta", "flip")
+    assert result.returncode == 0, result.stderr[-2000:]
+    tta = json.loads((trained_run / "run" / "evaluations" / "val_tta_flip.json").read_text())
+    assert tta["tta"] == "flip" and tta["metrics"]["all"]["genre"]["n"] == 24
 
     bad = tmp_path / "bad"
     (bad / "Sculpture").mkdir(parents=True)

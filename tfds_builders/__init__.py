@@ -8,7 +8,7 @@ folder or CSV; wikiart: any `<task>_top<N>_balanced`).
 
 import importlib
 
-BUILDERS = ("louvre_genre", "wikiart", "imet", "ancient_art", "art_folder")
+BUILDERS = ("louvre_genre", "wikiart", "imet", "ancient_art", "art_folder", "louvre_wikiart")
 
 
 def builder_module(name: str):

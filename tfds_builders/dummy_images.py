@@ -105,6 +105,17 @@ def make_wikiart(dummy: Path, seed: int = 100) -> None:
         _write(dummy / "wikiart_csv" / f"{task}_class.txt", "".join(f"{i} {n}\n" for i, n in enumerate(names)))
         for split, lines in rows[task].items():
             _write(dummy / "wikiart_csv" / f"{task}_{split}.csv", "".join(f"{line}\n" for line in lines))
+    make_wikiart_folders(dummy / "style_folders", seed + 1)
+
+
+def make_wikiart_folders(root: Path, seed: int) -> None:
+    """WikiArt-7's plain layout: train 2 / val 1 / test 1 per style, plus a text file posing as a JPEG in
+    train and a val style folder that train lacks (both quarantined)."""
+    styles = ("Baroque", "Impressionism", "Realism")
+    seed = write_class_folders(root, {"train": dict.fromkeys(styles, 2), "val": dict.fromkeys(styles, 1),
+                                      "test": dict.fromkeys(styles, 1)}, seed)
+    _write(root / "train" / "Baroque" / "baroque_broken.jpg", NOT_AN_IMAGE)
+    _write(root / "val" / "Cubism" / "cubism_0.jpg", tiny_jpeg(seed))
 
 
 # iMet (Kaggle): train/<id>.png, train.csv (id, space-separated attribute ids), labels.csv (group::name).
@@ -220,8 +231,18 @@ def make_art_folder(dummy: Path, seed: int = 400) -> None:
     _write(dummy / "table" / "labels.csv", "\n".join(lines) + "\n")
 
 
+def make_louvre_wikiart(dummy: Path, seed: int = 500) -> None:
+    """The two plain layouts side by side; an unknown genre folder in train is quarantined."""
+    genres = ("Genre", "Landscape", "Naturmort", "Portrait")
+    seed = write_class_folders(dummy / "louvre_genre", {"train": dict.fromkeys(genres, 2),
+                                                        "val": dict.fromkeys(genres, 1)}, seed)
+    seed = write_class_folders(dummy / "wikiart_style7", {"train": dict.fromkeys(("Baroque", "Symbolism"), 2),
+                                                          "val": dict.fromkeys(("Baroque", "Symbolism"), 1)}, seed)
+    _write(dummy / "louvre_genre" / "train" / "Sculpture" / "sculpture_0.jpg", tiny_jpeg(seed))
+
+
 MAKERS = {"louvre_genre": make_louvre_genre, "wikiart": make_wikiart, "imet": make_imet,
-          "ancient_art": make_ancient_art, "art_folder": make_art_folder}
+          "ancient_art": make_ancient_art, "art_folder": make_art_folder, "louvre_wikiart": make_louvre_wikiart}
 
 
 def make_all(builders_dir: Path) -> None:

@@ -7,7 +7,10 @@ def register(sub) -> None:
     p = sub.add_parser("evaluate", help="score a run's best model on a folder of class subfolders")
     p.add_argument("run_dir")
     p.add_argument("--data-dir", required=True)
-    p.add_argument("--out", help="metrics JSON path (default RUN_DIR/evaluations/<folder>.json)")
+    p.add_argument("--out", help="metrics JSON path (default RUN_DIR/evaluations/<folder>[_tta_<mode>].json)")
+    p.add_argument("--tta", default="none", choices=("none", "flip", "crops"),
+                   help="test-time augmentation: average over the image and its mirror (flip) or 12 crops and "
+                        "mirrors (crops)")
     p.add_argument("--json", action="store_true", help="print the report (metrics per split) as JSON")
     p.set_defaults(func=run)
 
@@ -15,7 +18,7 @@ def register(sub) -> None:
 def run(args) -> int:
     from artzoo.evaluate_folder import evaluate_folder
 
-    report = evaluate_folder(args.run_dir, args.data_dir, args.out)
+    report = evaluate_folder(args.run_dir, args.data_dir, args.out, tta=args.tta)
     if args.json:
         from artzoo.cli import print_json
 

@@ -13,12 +13,15 @@ def register(sub) -> None:
     p.add_argument("--out", help="SavedModel: TF Serving model folder (versions inside); other formats: file path "
                                  "(suffix added). Default <export.dir>/<export.name> from the run's config")
     p.add_argument("--version", type=int, help="SavedModel version number (default: the next free one)")
+    p.add_argument("--tta", choices=("none", "flip", "crops"),
+                   help="test-time augmentation inside the export: average over the image and its mirror (flip) "
+                        "or 12 crops and mirrors (crops); default the run's export.tta (none)")
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
     from artzoo.export.exporter import export_run_dir
 
-    path = export_run_dir(args.run_dir, args.format, args.out, args.version)
+    path = export_run_dir(args.run_dir, args.format, args.out, args.version, tta=args.tta)
     print(f"exported {args.format}: {path}")
     return 0

@@ -13,6 +13,9 @@ def register(sub) -> None:
     p.add_argument("images", nargs="+")
     p.add_argument("--top-k", type=int, help="classes per head (default: all the export ranks)")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--tta", default="none", choices=("none", "flip", "crops"),
+                   help="test-time augmentation: average over the image and its mirror (flip) or 12 crops and "
+                        "mirrors (crops)")
     p.set_defaults(func=run)
 
 
@@ -20,7 +23,7 @@ def run(args) -> int:
     """Exit status 0, or 1 when the model rejected some images (they are listed with their error)."""
     from artzoo.predict import predict_files
 
-    results = predict_files(args.model, args.images, args.top_k)
+    results = predict_files(args.model, args.images, args.top_k, tta=args.tta)
     rejected = [r for r in results if "error" in r]
     if args.json:
         print(json.dumps(results, indent=1))

@@ -31,6 +31,10 @@ def register(sub) -> None:
     p.add_argument("--export-dir", help="SavedModel base folder (default saved_models)")
     p.add_argument("--no-export", action="store_true", help="skip the SavedModel export")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override any config key")
+    p.add_argument("--cv", type=int, metavar="K", help="K-fold cross-validation on train + val pooled (stratified, "
+                                                        "no export): fold runs and cv.json under --run-dir")
+    p.add_argument("--cv-tta", nargs="*", default=["flip"], choices=["flip", "crops"],
+                   help="test-time augmentations also scored on each fold's held-out images (default: flip)")
     p.set_defaults(func=run)
 
 
@@ -58,6 +62,14 @@ def run(args) -> int:
     from pathlib import Path
 
     cfg = load_config(Path(args.config) if args.config else args.task, **overrides_from_args(args))
+    if args.cv:
+        from artzoo.config_checks import check_run_config
+        from artzoo.train.cross_validation import summary_lines, train_cv
+
+        check_run_config(cfg)  # unknown backbone, bad head settings...: fail before loading any data
+        result = train_cv(cfg, args.cv, args.cv_tta, verbose=0 if args.quiet else "auto")
+        print("\n".join(summary_lines(result)))
+        return 0
     run_ = train(cfg, progress=not args.quiet)  # checks the config (backbone, heads...) before loading any data
     if run_.outcome == "worker":
         print(f"worker done; the chief writes the run directory {run_.path}")

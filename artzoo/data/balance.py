@@ -38,7 +38,7 @@ def class_weights(counts: list[int] | np.ndarray, method: str = "balanced", beta
     return weights.astype(np.float32)
 
 
-BALANCES = ("none", "undersample", "resample", "sample")
+BALANCES = ("none", "undersample", "resample", "sample", "sources")
 
 
 def head_labels(data: tf.data.Dataset, head: str) -> np.ndarray:
@@ -127,6 +127,19 @@ def sample_classes(data: tf.data.Dataset, labels: np.ndarray, prepare, seed: int
     mixed = tf.data.Dataset.sample_from_datasets(streams, weights=[1.0 / len(streams)] * len(streams), seed=seed,
                                                  rerandomize_each_iteration=True)
     return mixed.take(int((labels >= 0).sum()))
+
+
+def labelled_heads_groups(data: tf.data.Dataset, heads) -> np.ndarray:
+    """Each item's group for `balance: sources`: which heads it has labels for, as a bit mask (bit i = head i
+    known), -1 for an item labelled for none. Items of two collections that each label other heads (Louvre-4
+    genre, WikiArt-7 style) fall into one group per collection."""
+    def mask(_, labels):
+        known = [labels[h.name] >= 0 if h.type == "softmax" else labels[h.name][0] >= 0 for h in heads]
+        bits = tf.add_n([tf.cast(k, tf.int32) * (1 << i) for i, k in enumerate(known)])
+        return tf.where(bits > 0, bits, -1)
+
+    groups = data.map(mask, num_parallel_calls=tf.data.AUTOTUNE).batch(4096)
+    return np.concatenate([np.asarray(b).reshape(-1) for b in groups.as_numpy_iterator()] or [np.zeros(0, np.int32)])
 
 
 def balanced_epoch_size(counts: list[int], total: int, balance: str) -> int:

@@ -21,7 +21,8 @@ import tensorflow as tf
 
 from artzoo.config import HeadConfig
 from artzoo.data.balance import (
-    BALANCES, head_labels, resample, resample_rates, sample_classes, undersample, undersample_mask,
+    BALANCES, head_labels, labelled_heads_groups, resample, resample_rates, sample_classes, undersample,
+    undersample_mask,
 )
 from artzoo.data.rare_augment import augment_batches
 from artzoo.data.resize import decode_rgb, resize_image
@@ -58,7 +59,7 @@ def make_dataset(
     Targets are one-hot for softmax heads (so label smoothing and MixUp work) and multi-hot for sigmoid
     heads. The sample weight of a head is its class weight, or 0 where the item's label for that head is
     missing. `balance` ("undersample" / "resample", training only) balances the classes of `balance_head`
-    (default: the first softmax head); `mixer` (MixUp / CutMix, training only) mixes images and targets.
+    (default: the first softmax head); "sources" draws equally from each set of labelled heads (collections); `mixer` (MixUp / CutMix, training only) mixes images and targets.
     `rare_augmenter` replaces `augmenter` on items of the classes marked True in `rare_classes[head]`.
     `pixels`: the image dtype handed over, "float32" or "uint8"; `drop_remainder` (training only) drops a last
     partial batch.
@@ -67,14 +68,16 @@ def make_dataset(
         raise choice_error("pixels", pixels, PIXELS)
     if balance not in BALANCES:
         raise choice_error("data.balance", balance, BALANCES)
-    head = _balance_head(heads, balance_head) if training and balance != "none" else None
+    head = _balance_head(heads, balance_head) if training and balance not in ("none", "sources") else None
     if head and balance == "undersample":
         data = undersample(data, undersample_mask(head_labels(data, head), seed))
     def prepare(items):
         decoded = items.map(_decode_fn(image_size, resize), num_parallel_calls=AUTOTUNE)
         return decoded.cache() if cache else decoded
 
-    if head and balance == "sample":
+    if training and balance == "sources":  # equal draws from each set of labelled heads (each collection)
+        ds = sample_classes(data, labelled_heads_groups(data, heads), prepare, seed)
+    elif head and balance == "sample":
         ds = sample_classes(data, head_labels(data, head), prepare, seed)  # already mixed: no shuffle
     else:
         ds = prepare(data)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import tensorflow as tf
 
-RESIZE_MODES = ("squash", "crop", "pad")
+RESIZE_MODES = ("squash", "crop", "pad", "trim")
 
 
 def decode_rgb(image_bytes: tf.Tensor) -> tf.Tensor:
@@ -22,8 +22,13 @@ def resize_image(image: tf.Tensor, size: int, mode: str = "squash") -> tf.Tensor
     exactly the same pixels.
 
     Modes: "squash" ignores the aspect ratio; "crop" takes the central square first; "pad" keeps the whole
-    image and pads the short side with black.
+    image and pads the short side with black; "trim" cuts off black bars first (an image padded to a square,
+    see `artzoo.data.border_trim`), then squashes the painting to the square.
     """
+    if mode == "trim":
+        from artzoo.data.border_trim import trim_border
+
+        image = trim_border(image)
     image = tf.cast(image, tf.float32)
     if mode == "crop":
         shape = tf.shape(image)

@@ -21,6 +21,7 @@ from artzoo.export.model_card_file import write_model_card
 from artzoo.export.parity import check_precision, keras_probabilities, parity_inputs
 from artzoo.export.serving_spec import HeadSpec, ServingSpec
 from artzoo.models.float32_clone import float32_clone, training_precision
+from artzoo.models.tta import with_tta
 from artzoo.run_dir import RunDir
 
 FORMATS = ("saved_model", "keras", "tflite", "onnx")
@@ -80,8 +81,9 @@ def file_path(out: str | Path, fmt: str) -> Path:
 
 
 def export_run_dir(run_dir: str | Path, fmt: str = "saved_model", out: Optional[str | Path] = None,
-                   version: Optional[int] = None) -> Path:
-    """Exports a run's best model (`model.keras`) with its labels and tuned thresholds."""
+                   version: Optional[int] = None, tta: Optional[str] = None) -> Path:
+    """Exports a run's best model (`model.keras`) with its labels and tuned thresholds; `tta` (default: the
+    run's export.tta) wraps it in test-time augmentation first."""
     if fmt not in FORMATS:
         raise choice_error("export format", fmt, FORMATS)
     run = RunDir.open(run_dir)
@@ -89,8 +91,10 @@ def export_run_dir(run_dir: str | Path, fmt: str = "saved_model", out: Optional[
     if not run.model_path.is_file():
         raise ArtzooError(f"run directory {str(run_dir)!r} has no model.keras; did training finish?")
     model = keras.models.load_model(run.model_path, safe_mode=True)
-    spec = spec_for_run(cfg, run.classes(), tuned_thresholds(run))
-    path = export_model(model, spec, fmt, out or default_out(cfg), version)
+    mode = tta or cfg.export.tta
+    spec = spec_for_run(cfg, run.classes(), tuned_thresholds(run), tta=mode)
+    model, spec = in_float32(model, spec)  # TTA wraps the float32 model: its parity check sees one view
+    path = export_model(with_tta(model, mode), spec, fmt, out or default_out(cfg), version)
     _model_card(path, fmt, cfg, run)
     return path
 
@@ -102,7 +106,8 @@ def export_trained(cfg: RunConfig, model: keras.Model, classes: dict[str, list[s
     thresholds = tuned_thresholds(RunDir(cfg.run_dir)) if cfg.run_dir else {}
     spec = spec_for_run(cfg, classes, thresholds)
     spec.extra.update({"export_token": token} if token else {})
-    path = export_model(model, spec, "saved_model", default_out(cfg), version)
+    model, spec = in_float32(model, spec)
+    path = export_model(with_tta(model, cfg.export.tta), spec, "saved_model", default_out(cfg), version)
     if cfg.run_dir:
         _model_card(path, "saved_model", cfg, RunDir(cfg.run_dir))
     return path
@@ -124,7 +129,7 @@ def default_out(cfg: RunConfig) -> Path:
 
 
 def spec_for_run(cfg: RunConfig, classes: dict[str, list[str]],
-                 thresholds: Optional[dict[str, list[float]]] = None) -> ServingSpec:
+                 thresholds: Optional[dict[str, list[float]]] = None, tta: Optional[str] = None) -> ServingSpec:
     thresholds = thresholds or {}
     heads = [HeadSpec(h.name, list(classes[h.name]), h.type, h.top_k,
                       thresholds.get(h.name) if h.type == "sigmoid" else None)
@@ -137,7 +142,8 @@ def spec_for_run(cfg: RunConfig, classes: dict[str, list[str]],
         max_pixels=cfg.export.max_pixels,
         max_batch=cfg.export.max_batch,
         max_request_pixels=cfg.export.max_request_pixels,
-        extra={"task": cfg.task, "backbone": cfg.model.backbone, "run_dir": cfg.run_dir},
+        extra={"task": cfg.task, "backbone": cfg.model.backbone, "run_dir": cfg.run_dir,
+               "tta": tta or cfg.export.tta},
     )
 
 

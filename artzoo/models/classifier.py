@@ -1,6 +1,7 @@
 """Builds the coordinator model: one backbone, optional SE / self-attention, pooling, and N named heads.
 
     image (0..255 RGB) -> ImagePreprocessing -> backbone -> [SE] -> [self-attention] -> pooling -> {head: probs}
+    (with model.texture_layers: pooling + Gram matrices of those backbone layers, see artzoo.models.texture)
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from artzoo.models.cascade import attach_cascade_head
 from artzoo.models.heads import attach_head
 from artzoo.models.layers import AttentionPooling, ImagePreprocessing, SpatialSelfAttention, SqueezeExcitation
 from artzoo.models.registry import create_backbone, get_backbone_spec
+from artzoo.models.texture import tap_backbone, texture_pool
 
 INPUT_NAME = "image"
 BACKBONE_NAME = "backbone"
@@ -36,21 +38,29 @@ def build_classifier(cfg: ModelConfig, classes: dict[str, list[str]], image_size
     spec = get_backbone_spec(cfg.backbone)
     shape = (image_size, image_size, 3)
     backbone = create_backbone(cfg.backbone, weights=cfg.weights, input_shape=shape)
+    if cfg.texture_layers:
+        backbone = tap_backbone(backbone, cfg.texture_layers)
     backbone.name = BACKBONE_NAME  # a fixed name lets fine-tuning, Grad-CAM and export find it
 
     inputs = keras.Input(shape, name=INPUT_NAME)
     x = ImagePreprocessing(spec.preprocessing, name="preprocessing")(inputs)
     x = backbone(x)
+    maps = []
+    if cfg.texture_layers:
+        x, *maps = x
     if cfg.se:
         x = SqueezeExcitation(name="squeeze_excitation")(x)
     if cfg.attention:
         x, _ = SpatialSelfAttention(name=ATTENTION_LAYER)(x)
+    pool = "top_pool" if cfg.texture_layers else "pool"  # with textures, `pool` is their concatenation
     if cfg.pooling == "avg":
-        x = layers.GlobalAveragePooling2D(name="pool")(x)
+        x = layers.GlobalAveragePooling2D(name=pool)(x)
     elif cfg.pooling == "max":
-        x = layers.GlobalMaxPooling2D(name="pool")(x)
+        x = layers.GlobalMaxPooling2D(name=pool)(x)
     else:
-        x = AttentionPooling(name="pool")(x)
+        x = AttentionPooling(name=pool)(x)
+    if cfg.texture_layers:
+        x = texture_pool(x, maps, cfg.texture_layers)
 
     outputs = {}
     for head in cfg.heads:

@@ -21,6 +21,7 @@ from artzoo.errors import ArtzooError
 from artzoo.plots import confusion_matrix
 from artzoo.reporting import figures as fig
 from artzoo.reporting import report_sections as sections
+from artzoo.reporting.confused_pairs import confused_pairs_section
 from artzoo.reporting.model_card import build_model_card
 from artzoo.reporting.report_html import Figure, render_page
 from artzoo.reporting.signatures import export_metadata, find_export, read_signatures
@@ -136,6 +137,7 @@ def build_report(run_dir: str | Path, split: Optional[str] = None, n_samples: in
             sections.model_card_section(card),
             sections.data_counts_section(data, classes),
             sections.metrics_section(metrics, by_head),
+            confused_pairs_section(metrics),
             sections.figures_section("Training curves", "curves", curves,
                                      [] if curves else ["history.csv is missing: no training curves."]),
             sections.figures_section("Most confident mistakes", "mistakes", model.mistakes, model.notes),

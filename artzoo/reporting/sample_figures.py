@@ -10,6 +10,7 @@ from artzoo.data.pipeline import make_dataset
 from artzoo.data.sources import load_labeled_data
 from artzoo.models.float32_clone import float32_clone
 from artzoo.reporting import figures as fig
+from artzoo.reporting.class_gradcam import class_gradcam_figures
 from artzoo.reporting.gradcam import attention_maps, grad_cam, has_attention
 from artzoo.reporting.report_html import Figure
 from artzoo.reporting.samples import SplitSamples, scan_split
@@ -41,6 +42,7 @@ def draw_model_figures(run: RunDir, cfg: RunConfig, split: str, n_samples: int, 
                                 title=f"Grad-CAM for head {head.name}: evidence for its top class")
         result.gradcam.append(Figure(path, f"Grad-CAM of head {head.name} on {split} images (red: most evidence "
                                            "for the predicted class; gradients at the backbone's last feature map)"))
+    result.gradcam += class_gradcam_figures(model, ds, heads, classes, split, run.plots)
     if has_attention(model):
         maps = attention_maps(model, images)
         path = fig.overlay_grid(samples.images, maps, [f"true {t}" for t in truth],

@@ -17,7 +17,7 @@ import tensorflow as tf
 
 from artzoo.config import RunConfig
 from artzoo.data.augment import build_augmenter
-from artzoo.data.balance import balanced_epoch_size, class_weights
+from artzoo.data.balance import balanced_epoch_size, class_weights, labelled_heads_groups
 from artzoo.data.mixing import build_mixer
 from artzoo.data.pipeline import make_dataset
 from artzoo.data.sources import LabeledData
@@ -65,6 +65,8 @@ def epoch_size(cfg: RunConfig, data: LabeledData) -> int:
     total = sum(counts[cfg.model.heads[0].name])
     if cfg.data.balance == "none":
         return total
+    if cfg.data.balance == "sources":  # every item labelled for some head, whatever its source
+        return int((labelled_heads_groups(data.split(cfg.data.train_split), cfg.model.heads) >= 0).sum())
     softmax = [h.name for h in cfg.model.heads if h.type == "softmax"]
     head = cfg.data.balance_head or (softmax[0] if softmax else cfg.model.heads[0].name)
     return balanced_epoch_size(counts[head], total, cfg.data.balance)

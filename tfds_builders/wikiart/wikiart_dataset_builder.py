@@ -5,6 +5,10 @@ where that image appears in their CSVs (else -1), so genre + style heads can tra
 `<task>_top<N>_balanced` keep the N classes with most training images and undersample each split so every
 class has as many images as its smallest one, as ArtyLyze did for its genre (top 12) and style (top 13)
 studies. Any such name works (`wikiart_config("style_top5_balanced")`), not only the predefined ones.
+
+Config `style_folders` reads a style subset shipped as a plain `train/ val/ [test/]` tree of style folders
+(WikiArt-7) instead; its examples have `image`, `file_name` and `style` only. A manual dir in that layout given
+with config `style` (or none) is read as `style_folders`.
 """
 
 from __future__ import annotations
@@ -17,10 +21,13 @@ from etils import epath
 import tensorflow_datasets as tfds
 
 from artzoo.errors import ArtzooError, choice_error
-from tfds_builders.manual_or_download import download_or_explain, manual_root, missing_files_error
+from tfds_builders.manual_or_download import download_or_explain, manual_root, missing_files_error, require_manual_root
 from tfds_builders.undersampling import undersampled_examples
 from tfds_builders.validated_examples import SourceItem, validated_examples
 from tfds_builders.wikiart.wikiart_files import TASKS, TaskFiles, find_image_root, load_task, required_files
+from tfds_builders.wikiart.wikiart_folders import (
+    FOLDERS_LAYOUT, folder_examples, folder_splits, is_folder_layout, style_names,
+)
 
 IMAGES_URL = "http://web.fsktm.um.edu.my/~cschan/source/ICIP2017/wikiart.zip"
 CSV_URL = "http://web.fsktm.um.edu.my/~cschan/source/ICIP2017/wikiart_csv.zip"
@@ -39,16 +46,24 @@ _CITATION = """\
 
 @dataclasses.dataclass(eq=False)
 class WikiartConfig(tfds.core.BuilderConfig):
-    """task: whose CSV split and classes; top_n: keep that many classes (0: all); balanced: undersample."""
+    """task: whose CSV split and classes; top_n: keep that many classes (0: all); balanced: undersample;
+    layout: "artgan" (style folders + CSV splits) or "folders" (split/style folders, style only)."""
 
     task: str = "genre"
     top_n: int = 0
     balanced: bool = False
     seed: int = 0
+    layout: str = "artgan"
+
+
+STYLE_FOLDERS = WikiartConfig(name="style_folders", task="style", layout="folders",
+                              description=f"a style subset as plain class folders: {FOLDERS_LAYOUT}")
 
 
 def wikiart_config(name: str) -> WikiartConfig:
-    """Parses `<task>[_top<N>][_balanced]` into a config."""
+    """Parses `<task>[_top<N>][_balanced]` (or `style_folders`) into a config."""
+    if name == STYLE_FOLDERS.name:
+        return STYLE_FOLDERS
     match = _NAME.match(name)
     if not match:
         allowed = [c.name for c in Builder.BUILDER_CONFIGS] + ["<task>_top<N>_balanced"]
@@ -60,6 +75,9 @@ def wikiart_config(name: str) -> WikiartConfig:
 
 
 def resolve_config(name: Optional[str], manual_dir: Optional[str], **_):
+    """Configs made on request; a plain style-folder tree asked for as `style` (or no config) is `style_folders`."""
+    if name in (None, "style") and is_folder_layout(manual_dir):
+        return STYLE_FOLDERS.name
     if name is None or name in {c.name for c in Builder.BUILDER_CONFIGS}:
         return name
     return wikiart_config(name)
@@ -69,23 +87,26 @@ class Builder(tfds.core.GeneratorBasedBuilder):
     """ArtGAN WikiArt: genre, style and artist classification."""
 
     VERSION = tfds.core.Version("1.0.0")
-    RELEASE_NOTES = {"1.0.0": "ArtGAN CSV splits; cross-task labels; top-N balanced configs; validated images."}
+    RELEASE_NOTES = {"1.0.0": "ArtGAN CSV splits; cross-task labels; top-N balanced configs; validated images; "
+                              "style_folders for plain train/val/test style-folder trees."}
     BUILDER_CONFIGS = [wikiart_config(n)
-                       for n in ("genre", "style", "artist", "genre_balanced", "style_top13_balanced")]
+                       for n in ("genre", "style", "artist", "genre_balanced", "style_top13_balanced")] + [STYLE_FOLDERS]
     MANUAL_DOWNLOAD_INSTRUCTIONS = f"""\
 Download and extract into --manual-dir
   {IMAGES_URL}   (25.4 GB; gives wikiart/<Style>/<image>.jpg)
   {CSV_URL}   (gives wikiart_csv/)
 so that it holds wikiart/<Style>/... and wikiart_csv/genre_class.txt, genre_train.csv, genre_val.csv and the
 same three files for style and artist. ArtGAN's GitHub copy ("WikiArt Dataset/<Task>/") works for the CSVs.
+Config style_folders instead wants {FOLDERS_LAYOUT} (e.g. WikiArt-7).
 """
 
     def _info(self) -> tfds.core.DatasetInfo:
+        tasks = ("style",) if self.builder_config.layout == "folders" else TASKS
         return self.dataset_info_from_configs(
             features=tfds.features.FeaturesDict({
                 "image": tfds.features.Image(shape=(None, None, 3)),
                 "file_name": tfds.features.Text(),
-                **{task: tfds.features.ClassLabel() for task in TASKS},
+                **{task: tfds.features.ClassLabel() for task in tasks},
             }),
             supervised_keys=("image", self.builder_config.task),
             homepage="https://github.com/cs-chan/ArtGAN/tree/master/WikiArt%20Dataset",
@@ -94,6 +115,8 @@ same three files for style and artist. ArtGAN's GitHub copy ("WikiArt Dataset/<T
         )
 
     def _split_generators(self, dl_manager: tfds.download.DownloadManager):
+        if self.builder_config.layout == "folders":
+            return self._folder_generators(dl_manager)
         roots = self._roots(dl_manager)
         tasks = {task: load_task(roots, task) for task in TASKS}
         task = self.builder_config.task
@@ -108,6 +131,18 @@ same three files for style and artist. ArtGAN's GitHub copy ("WikiArt Dataset/<T
         image_root = find_image_root(roots, sample)
         lookups = {name: _label_lookup(files) for name, files in tasks.items() if name != task}
         return {split: self._generate_examples(split, main, keep, image_root, lookups) for split in ("train", "val")}
+
+    def _folder_generators(self, dl_manager):
+        root = require_manual_root(dl_manager, "wikiart style_folders", FOLDERS_LAYOUT)
+        splits = folder_splits(root)
+        styles = style_names(splits["train"]) if "train" in splits else []
+        if not styles:
+            raise ArtzooError(f"wikiart style_folders: no train/ split with style folders under {root}; "
+                              f"--manual-dir must hold {FOLDERS_LAYOUT}")
+        self.info.features["style"].names = styles
+        # Train first: a file repeated in val or test is then dropped from val or test, never from train.
+        order = [s for s in ("train", "val", "test") if s in splits]
+        return {split: folder_examples(self, split, splits[split], styles) for split in order}
 
     def _roots(self, dl_manager) -> list[epath.Path]:
         root = manual_root(dl_manager)

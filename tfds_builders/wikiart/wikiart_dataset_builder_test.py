@@ -1,8 +1,11 @@
-"""TFDS conformance tests of wikiart over dummy_data in ArtGAN's layout (wikiart/<Style>/, wikiart_csv/).
+"""TFDS conformance tests of wikiart over dummy_data in ArtGAN's layout (wikiart/<Style>/, wikiart_csv/) and
+in the plain style-folder layout (dummy_data/style_folders/{train,val,test}/<Style>/).
 
 The dummy CSVs name one missing file and one class index outside genre_class.txt: both are quarantined,
 so genre keeps 11 of 13 train rows.
 """
+
+from pathlib import Path
 
 import tensorflow_datasets as tfds
 
@@ -30,6 +33,16 @@ class WikiartTopBalancedTest(tfds.testing.DatasetBuilderTestCase):
     DATASET_CLASS = wikiart_dataset_builder.Builder
     BUILDER_CONFIG_NAMES_TO_TEST = [wikiart_config("genre_top2_balanced")]
     SPLITS = {"train": 6, "val": 2}
+    SKIP_CHECKSUMS = True
+
+
+class WikiartStyleFoldersTest(tfds.testing.DatasetBuilderTestCase):
+    """2 / 1 / 1 per style; the text file posing as a JPEG (train) and the Cubism folder (val) are quarantined."""
+
+    DATASET_CLASS = wikiart_dataset_builder.Builder
+    BUILDER_CONFIG_NAMES_TO_TEST = ["style_folders"]
+    EXAMPLE_DIR = str(Path(__file__).resolve().parent / "dummy_data" / "style_folders")
+    SPLITS = {"train": 6, "val": 3, "test": 3}
     SKIP_CHECKSUMS = True
 
 
