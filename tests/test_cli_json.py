@@ -35,7 +35,8 @@ def test_models_list_json(capsys, monkeypatch):
 def test_datasets_list_and_info_json(louvre_small, tmp_path, capsys, monkeypatch):
     tfds_dir = str(tmp_path / "tfds")
     listed = json.loads(cli(capsys, monkeypatch, "datasets", "list", "--tfds-dir", tfds_dir, "--json"))
-    assert [r["name"] for r in listed] == ["louvre_genre", "wikiart", "imet", "ancient_art", "art_folder"]
+    assert [r["name"] for r in listed] == ["louvre_genre", "wikiart", "imet", "ancient_art", "art_folder",
+                                           "louvre_wikiart"]
     assert listed[0]["prepared"] == []
     unprepared = json.loads(cli(capsys, monkeypatch, "datasets", "info", "louvre_genre", "--tfds-dir", tfds_dir,
                                 "--json"))
