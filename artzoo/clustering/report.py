@@ -9,23 +9,41 @@ from __future__ import annotations
 import csv
 import io
 from pathlib import Path
+from typing import Optional
 
 import numpy as np
 
 from artzoo import atomic, cluster_plots
+from artzoo.clustering.clusterer import clusterer_from, save_clusterer
 from artzoo.clustering.run import ClusterOutcome, ClusterSettings, cluster_embeddings, settings_dict
 from artzoo.embeddings.store import EmbeddingSet, load_embeddings
+from artzoo.errors import ArtzooError
 
 TOP_INFLUENCES = 3
 
 
 def cluster_file(embeddings_path: str | Path, settings: ClusterSettings, out_dir: str | Path,
-                 map_method: str = "pca", gallery_size: int = 8) -> dict:
-    """Loads an embeddings file, clusters it, writes the report; returns metrics.json's content."""
+                 map_method: str = "pca", gallery_size: int = 8, views: Optional[str] = None) -> dict:
+    """Loads an embeddings file, clusters it, writes the report and the clusterer; returns metrics.json's content.
+
+    `views`: comma-separated embeddings files of augmented copies of the same images (same ids), for SCAN."""
     emb = load_embeddings(embeddings_path)
-    outcome = cluster_embeddings(emb, settings)
+    outcome = cluster_embeddings(emb, settings, load_views(views, emb) if views else None)
     return write_report(emb, outcome, settings, out_dir, map_method, gallery_size,
                         source=str(Path(embeddings_path).resolve()))
+
+
+def load_views(spec: str, emb: EmbeddingSet) -> np.ndarray:
+    """(v, n, d) from comma-separated embeddings files whose ids are `emb`'s, in the same order."""
+    views = []
+    for path in [p for p in spec.split(",") if p]:
+        view = load_embeddings(path)
+        if view.ids != emb.ids or view.embeddings.shape != emb.embeddings.shape:
+            raise ArtzooError(f"views file {path!r} does not hold the same items as the embeddings "
+                              f"({len(view)} x {view.embeddings.shape[1]} against {len(emb)} x "
+                              f"{emb.embeddings.shape[1]}, or other ids)")
+        views.append(view.embeddings)
+    return np.stack(views)
 
 
 def write_report(emb: EmbeddingSet, outcome: ClusterOutcome, settings: ClusterSettings, out_dir: str | Path,
@@ -37,6 +55,7 @@ def write_report(emb: EmbeddingSet, outcome: ClusterOutcome, settings: ClusterSe
     metrics = metrics_dict(emb, outcome, settings, source)
     metrics["plots"] = write_plots(emb, outcome, distances, out / "plots", map_method, gallery_size, settings.seed,
                                    metrics)
+    save_clusterer(clusterer_from(outcome, emb, settings_dict(settings)), out)
     atomic.write_json(out / "metrics.json", metrics)
     return metrics
 

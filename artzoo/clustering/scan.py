@@ -1,0 +1,103 @@
+"""SCAN on embedding vectors (Van Gansbeke et al. 2020): mine neighbours, train clustering heads for neighbour
+consistency, keep the head with the lowest SCAN loss, then self-label.
+
+    1. neighbours: the `neighbours` nearest items of each vector (cosine), mined once;
+    2. SCAN: `heads` clustering heads trained together, each on consistency - entropy_weight * entropy;
+       the head with the lowest SCAN loss over all (item, neighbour) pairs is kept, as the paper does;
+    3. self-labelling, `rounds` rounds of `self_label_epochs`: the kept head learns the confident
+       (max probability > `threshold`) clusters of the plain vectors from augmented ones.
+
+With labels, every stage is scored (accuracy, NMI, ARI; neighbour purity after mining) into `stages`.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Optional
+
+import keras
+import numpy as np
+
+from artzoo.clustering.scan_settings import ScanSettings
+from artzoo.clustering.neighbours import mine_neighbours, neighbour_purity
+from artzoo.clustering.scan_head import build_scan_head, predict_probs, single_head
+from artzoo.clustering.scan_train import ScanTrainer, SelfLabelTrainer, scan_dataset, self_label_dataset
+from artzoo.clustering.scores import clustering_accuracy
+from artzoo.errors import ArtzooError
+
+
+@dataclass
+class ScanFit:
+    head: keras.Model  # one head, (batch, 1, k)
+    probs: np.ndarray  # (n, k)
+    neighbours: np.ndarray
+    stages: list[dict]
+    head_losses: list[float]
+    best_head: int
+
+
+def scan_losses_per_head(probs: np.ndarray, neighbours: np.ndarray, entropy_weight: float) -> np.ndarray:
+    """SCAN loss of each head over all (item, neighbour) pairs; probs is (n, heads, k)."""
+    dots = np.einsum("nhk,nmhk->nmh", probs, probs[neighbours])
+    consistency = -np.log(np.clip(dots, 1e-8, 1.0)).mean(axis=(0, 1))
+    mean = np.clip(probs.mean(axis=0), 1e-8, 1.0)
+    return consistency + entropy_weight * (mean * np.log(mean)).sum(axis=-1)
+
+
+def _score(stage: str, labels: Optional[np.ndarray], assigned: np.ndarray, seconds: float, **extra) -> dict:
+    from sklearn import metrics as skm
+
+    row = {"stage": stage, "seconds": round(seconds, 1), **extra}
+    if labels is not None and (labels >= 0).any():
+        known = labels >= 0
+        row.update({"accuracy": round(clustering_accuracy(labels[known], assigned[known]), 4),
+                    "nmi": round(float(skm.normalized_mutual_info_score(labels[known], assigned[known])), 4),
+                    "ari": round(float(skm.adjusted_rand_score(labels[known], assigned[known])), 4)})
+    row["clusters_used"] = int(len(np.unique(assigned)))
+    return row
+
+
+def _fit_stage(trainer: keras.Model, dataset, steps: int, epochs: int, learning_rate: float) -> dict:
+    trainer.compile(optimizer=keras.optimizers.Adam(learning_rate))
+    history = trainer.fit(dataset, epochs=epochs, steps_per_epoch=steps, shuffle=False, verbose=0)
+    return {key: round(float(values[-1]), 4) for key, values in history.history.items()}
+
+
+def fit_scan(x: np.ndarray, k: int, seed: int = 0, settings: ScanSettings = ScanSettings(),
+             labels: Optional[np.ndarray] = None, views: Optional[np.ndarray] = None) -> ScanFit:
+    """Runs the three stages on prepared vectors `x` (n, d); `views` (v, n, d) with views[0] == x if given."""
+    started = time.time()
+    x = np.ascontiguousarray(x, dtype=np.float32)
+    n = len(x)
+    if not 2 <= k < n:
+        raise ArtzooError(f"--k {k} is not valid for {n} items; SCAN needs 2 <= k < {n}")
+    views = x[None] if views is None else np.ascontiguousarray(views, dtype=np.float32)
+    batch = min(settings.batch_size, n)
+    steps = max(1, n // batch)
+    neighbours = mine_neighbours(x, min(settings.neighbours, n - 1))
+    stages = [{"stage": "neighbours", "seconds": round(time.time() - started, 1), "k": int(neighbours.shape[1]),
+               "purity": None if labels is None else neighbour_purity(neighbours, labels)}]
+
+    keras.utils.set_random_seed(seed)
+    clock = time.time()
+    heads = build_scan_head(x.shape[1], k, settings.heads, settings.hidden, settings.dropout, settings.noise)
+    logs = _fit_stage(ScanTrainer(heads, settings.entropy_weight), scan_dataset(views, neighbours, batch, seed),
+                      steps, settings.epochs, settings.learning_rate)
+    all_probs = predict_probs(heads, x)
+    losses = scan_losses_per_head(all_probs, neighbours, settings.entropy_weight)
+    best = int(np.argmin(losses))
+    head_acc = ([round(clustering_accuracy(labels[labels >= 0], all_probs[labels >= 0, h].argmax(1)), 4)
+                 for h in range(settings.heads)] if labels is not None and (labels >= 0).any() else None)
+    stages.append(_score("scan", labels, all_probs[:, best].argmax(1), time.time() - clock, best_head=best,
+                         head_losses=[round(float(v), 4) for v in losses], head_accuracy=head_acc, train=logs))
+
+    head = single_head(heads, best)
+    for r in range(1, settings.rounds + 1):
+        clock = time.time()
+        logs = _fit_stage(SelfLabelTrainer(head, settings.threshold), self_label_dataset(views, batch, seed + r),
+                          steps, settings.self_label_epochs, settings.self_label_learning_rate)
+        stages.append(_score(f"self-label {r}", labels, predict_probs(head, x)[:, 0].argmax(1),
+                             time.time() - clock, train=logs))
+    probs = predict_probs(head, x)[:, 0]
+    return ScanFit(head, probs, neighbours, stages, [float(v) for v in losses], best)
