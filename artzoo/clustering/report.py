@@ -15,6 +15,8 @@ import numpy as np
 
 from artzoo import atomic, cluster_plots
 from artzoo.clustering.clusterer import clusterer_from, save_clusterer
+from artzoo.clustering.html import write_clusters_html
+from artzoo.clustering.projector import write_projector
 from artzoo.clustering.run import ClusterOutcome, ClusterSettings, cluster_embeddings, settings_dict
 from artzoo.embeddings.store import EmbeddingSet, load_embeddings
 from artzoo.errors import ArtzooError
@@ -23,14 +25,15 @@ TOP_INFLUENCES = 3
 
 
 def cluster_file(embeddings_path: str | Path, settings: ClusterSettings, out_dir: str | Path,
-                 map_method: str = "pca", gallery_size: int = 8, views: Optional[str] = None) -> dict:
+                 map_method: str = "pca", gallery_size: int = 8, views: Optional[str] = None,
+                 projector: bool = False) -> dict:
     """Loads an embeddings file, clusters it, writes the report and the clusterer; returns metrics.json's content.
 
     `views`: comma-separated embeddings files of augmented copies of the same images (same ids), for SCAN."""
     emb = load_embeddings(embeddings_path)
     outcome = cluster_embeddings(emb, settings, load_views(views, emb) if views else None)
     return write_report(emb, outcome, settings, out_dir, map_method, gallery_size,
-                        source=str(Path(embeddings_path).resolve()))
+                        source=str(Path(embeddings_path).resolve()), projector=projector)
 
 
 def load_views(spec: str, emb: EmbeddingSet) -> np.ndarray:
@@ -47,7 +50,8 @@ def load_views(spec: str, emb: EmbeddingSet) -> np.ndarray:
 
 
 def write_report(emb: EmbeddingSet, outcome: ClusterOutcome, settings: ClusterSettings, out_dir: str | Path,
-                 map_method: str = "pca", gallery_size: int = 8, source: str = "") -> dict:
+                 map_method: str = "pca", gallery_size: int = 8, source: str = "", projector: bool = False) -> dict:
+    """clusters.csv, plots/, clusters.html, the saved clusterer, metrics.json (and projector/ when asked)."""
     out = Path(out_dir)
     (out / "plots").mkdir(parents=True, exist_ok=True)
     distances = distance_to_centre(outcome.features, outcome.result)
@@ -55,7 +59,13 @@ def write_report(emb: EmbeddingSet, outcome: ClusterOutcome, settings: ClusterSe
     metrics = metrics_dict(emb, outcome, settings, source)
     metrics["plots"] = write_plots(emb, outcome, distances, out / "plots", map_method, gallery_size, settings.seed,
                                    metrics)
-    save_clusterer(clusterer_from(outcome, emb, settings_dict(settings)), out)
+    metrics["html"] = str(write_clusters_html(emb, outcome, distances, metrics, out / "clusters.html"))
+    clusterer = clusterer_from(outcome, emb, settings_dict(settings))
+    save_clusterer(clusterer, out)
+    if projector:
+        soft = outcome.result.responsibilities
+        metrics["projector"] = str(write_projector(emb, outcome.result.labels, None if soft is None else soft.max(1),
+                                                   clusterer.cluster_names, out / "projector"))
     atomic.write_json(out / "metrics.json", metrics)
     return metrics
 

@@ -31,6 +31,8 @@ def register(sub) -> None:
     add_scan_arguments(p)
     p.add_argument("--out", help="output folder (fit); a CSV of the assignments (assign)")
     p.add_argument("--json", action="store_true", help="assign: print the assignments as JSON")
+    p.add_argument("--projector", action="store_true",
+                   help="also write OUT/projector/ for TensorBoard's projector (vectors, metadata, sprite)")
     p.set_defaults(func=run)
 
 
@@ -81,7 +83,7 @@ def run(args) -> int:
     if len(args.embeddings) != 1 or not args.out:
         raise ArtzooError("usage: artzoo cluster EMB.npz --out DIR [options], or artzoo cluster assign DIR IMAGE...")
     metrics = cluster_file(args.embeddings[0], settings_from_args(args), args.out, args.map, args.gallery_size,
-                           views=args.views)
+                           views=args.views, projector=args.projector)
     print(f"{metrics['method']}: {metrics['k']} clusters over {metrics['n']} items "
           f"({metrics['features']['dims']} dims after {metrics['features']['reduce']})")
     if "k_choice" in metrics:
