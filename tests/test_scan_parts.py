@@ -46,13 +46,15 @@ def test_self_label_loss_weights_classes_and_skips_unsure_items():
     assert loss == 0.0 and confident == 0.0
 
 
-def test_mined_neighbours_are_the_nearest_by_cosine_and_never_the_item():
+def test_mined_neighbours_are_the_nearest_by_centred_cosine_and_never_the_item():
     rng = np.random.default_rng(0)
     x = rng.normal(size=(60, 8)).astype(np.float32)
     x[7] = x[3] * 5 + 0.01 * x[0]  # almost the same direction: nearest by cosine though far by Euclid
     nbrs = mine_neighbours(x, 4)
     assert nbrs.shape == (60, 4) and not (nbrs == np.arange(60)[:, None]).any()
     unit = x / np.linalg.norm(x, axis=1, keepdims=True)
+    unit -= unit.mean(axis=0)  # the common component removed, then cosine
+    unit /= np.linalg.norm(unit, axis=1, keepdims=True)
     sim = unit @ unit.T
     np.fill_diagonal(sim, -np.inf)
     np.testing.assert_array_equal(np.sort(nbrs, axis=1), np.sort(np.argsort(-sim, axis=1)[:, :4], axis=1))
@@ -106,3 +108,12 @@ def test_datasets_pair_items_with_their_neighbours_and_views():
     weak, strong = next(iter(self_label_dataset(views, 16, seed=3)))
     assert (weak.numpy() < 1000).all()
     np.testing.assert_array_equal(weak.numpy(), strong.numpy() % 1000)
+
+
+def test_neighbours_of_views_average_the_unit_vectors():
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(30, 5)).astype(np.float32)
+    flipped = rng.normal(size=(30, 5)).astype(np.float32)
+    mean_unit = x / np.linalg.norm(x, axis=1, keepdims=True) + flipped / np.linalg.norm(flipped, axis=1,
+                                                                                      keepdims=True)
+    np.testing.assert_array_equal(mine_neighbours(x, 3, views=np.stack([x, flipped])), mine_neighbours(mean_unit, 3))

@@ -66,7 +66,8 @@ def _fit_stage(trainer: keras.Model, dataset, steps: int, epochs: int, learning_
 
 def fit_scan(x: np.ndarray, k: int, seed: int = 0, settings: ScanSettings = ScanSettings(),
              labels: Optional[np.ndarray] = None, views: Optional[np.ndarray] = None) -> ScanFit:
-    """Runs the three stages on prepared vectors `x` (n, d); `views` (v, n, d) with views[0] == x if given."""
+    """Runs the three stages on prepared vectors `x` (n, d); `views` (v, n, d) with views[0] == x if given:
+    neighbours are mined on their averaged unit vectors, and every stage draws a random view per item."""
     started = time.time()
     x = np.ascontiguousarray(x, dtype=np.float32)
     n = len(x)
@@ -75,22 +76,22 @@ def fit_scan(x: np.ndarray, k: int, seed: int = 0, settings: ScanSettings = Scan
     views = x[None] if views is None else np.ascontiguousarray(views, dtype=np.float32)
     batch = min(settings.batch_size, n)
     steps = max(1, n // batch)
-    neighbours = mine_neighbours(x, min(settings.neighbours, n - 1))
+    neighbours = mine_neighbours(x, min(settings.neighbours, n - 1), views if len(views) > 1 else None)
     stages = [{"stage": "neighbours", "seconds": round(time.time() - started, 1), "k": int(neighbours.shape[1]),
-               "purity": None if labels is None else neighbour_purity(neighbours, labels)}]
+               "views": int(len(views)), "purity": None if labels is None else neighbour_purity(neighbours, labels)}]
 
     keras.utils.set_random_seed(seed)
     clock = time.time()
-    heads = build_scan_head(x.shape[1], k, settings.heads, settings.hidden, settings.dropout, settings.noise)
+    heads = build_scan_head(x.shape[1], k, settings.heads, settings.hidden, settings.dropout, settings.noise,
+                            x.mean(axis=0), x.var(axis=0) + 1e-12)
     logs = _fit_stage(ScanTrainer(heads, settings.entropy_weight), scan_dataset(views, neighbours, batch, seed),
                       steps, settings.epochs, settings.learning_rate)
     all_probs = predict_probs(heads, x)
     losses = scan_losses_per_head(all_probs, neighbours, settings.entropy_weight)
     best = int(np.argmin(losses))
-    head_acc = ([round(clustering_accuracy(labels[labels >= 0], all_probs[labels >= 0, h].argmax(1)), 4)
-                 for h in range(settings.heads)] if labels is not None and (labels >= 0).any() else None)
     stages.append(_score("scan", labels, all_probs[:, best].argmax(1), time.time() - clock, best_head=best,
-                         head_losses=[round(float(v), 4) for v in losses], head_accuracy=head_acc, train=logs))
+                         head_losses=[round(float(v), 4) for v in losses],
+                         head_accuracy=_head_accuracy(all_probs, labels), train=logs))
 
     head = single_head(heads, best)
     for r in range(1, settings.rounds + 1):
@@ -101,3 +102,11 @@ def fit_scan(x: np.ndarray, k: int, seed: int = 0, settings: ScanSettings = Scan
                              time.time() - clock, train=logs))
     probs = predict_probs(head, x)[:, 0]
     return ScanFit(head, probs, neighbours, stages, [float(v) for v in losses], best)
+
+
+def _head_accuracy(probs: np.ndarray, labels: Optional[np.ndarray]) -> Optional[list]:
+    """Every head's accuracy (for the record: the pick is by SCAN loss, never by labels)."""
+    if labels is None or not (labels >= 0).any():
+        return None
+    known = labels >= 0
+    return [round(clustering_accuracy(labels[known], probs[known, h].argmax(1)), 4) for h in range(probs.shape[1])]

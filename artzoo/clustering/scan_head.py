@@ -1,7 +1,10 @@
 """The SCAN clustering head on embedding vectors: several clustering heads over one input, as Keras core layers.
 
-    vector -> Dropout -> GaussianNoise -> [Dense(hidden, relu) -> BatchNorm] -> Dense(heads * k)
+    vector -> Normalization -> Dropout -> GaussianNoise -> [Dense(hidden, relu) -> BatchNorm] -> Dense(heads * k)
            -> Reshape(heads, k) -> Softmax            output: (batch, heads, k) probabilities, float32
+
+Normalization standardises each dimension with the fitted vectors' mean and variance (kept in the layer's
+config, so the saved head carries its own input scaling).
 
 Dropout and Gaussian noise act only while training: they are the feature-space augmentation (the
 "strong" view of self-labelling, and a regulariser for SCAN); at inference the head is deterministic. Everything
@@ -17,15 +20,19 @@ from artzoo.errors import ArtzooError
 
 OUTPUT = "cluster_probs"
 LOGITS = "cluster_logits"
+STANDARDISE = "standardise"
 
 
 def build_scan_head(dims: int, k: int, heads: int = 1, hidden: int = 0, dropout: float = 0.0,
-                    noise: float = 0.0, name: str = "scan_head") -> keras.Model:
+                    noise: float = 0.0, mean=None, variance=None, name: str = "scan_head") -> keras.Model:
     if k < 2 or heads < 1 or hidden < 0 or not 0 <= dropout < 1 or noise < 0:
         raise ArtzooError(f"SCAN head: k {k} >= 2, heads {heads} >= 1, hidden {hidden} >= 0, dropout {dropout} in "
                           f"[0, 1), noise {noise} >= 0 expected")
+    mean = np.zeros(dims, np.float32) if mean is None else np.asarray(mean, np.float32)
+    variance = np.ones(dims, np.float32) if variance is None else np.asarray(variance, np.float32)
     inputs = keras.Input((dims,), name="vector")
-    x = keras.layers.Dropout(dropout, name="feature_dropout")(inputs)
+    x = keras.layers.Normalization(mean=mean, variance=variance, name=STANDARDISE)(inputs)
+    x = keras.layers.Dropout(dropout, name="feature_dropout")(x)
     x = keras.layers.GaussianNoise(noise, name="feature_noise")(x)
     if hidden:
         x = keras.layers.Dense(hidden, activation="relu", name="hidden")(x)
@@ -50,7 +57,9 @@ def single_head(model: keras.Model, index: int) -> keras.Model:
     s = head_settings(model)
     if not 0 <= index < s["heads"]:
         raise ArtzooError(f"head {index} does not exist; the model has {s['heads']}")
-    one = build_scan_head(s["dims"], s["k"], 1, s["hidden"], s["dropout"], s["noise"], name=model.name)
+    scale = model.get_layer(STANDARDISE)
+    one = build_scan_head(s["dims"], s["k"], 1, s["hidden"], s["dropout"], s["noise"], scale.input_mean,
+                          scale.input_variance, name=model.name)
     for layer in one.layers:
         if layer.name == LOGITS:
             kernel, bias = model.get_layer(LOGITS).get_weights()
