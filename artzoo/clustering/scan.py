@@ -37,6 +37,14 @@ class ScanFit:
     best_head: int
 
 
+def batching(n: int, batch_size: int) -> tuple[int, int]:
+    """Batch size and steps per epoch: batches of at most `batch_size`, at least 8 per epoch (so that a small
+    collection, e.g. 476 statues, still gets hundreds of steps), at least 16 items each (the entropy term
+    needs a batch to average over)."""
+    batch = max(min(batch_size, n // 8), min(16, n))
+    return batch, max(1, n // batch)
+
+
 def scan_losses_per_head(probs: np.ndarray, neighbours: np.ndarray, entropy_weight: float) -> np.ndarray:
     """SCAN loss of each head over all (item, neighbour) pairs; probs is (n, heads, k)."""
     dots = np.einsum("nhk,nmhk->nmh", probs, probs[neighbours])
@@ -74,8 +82,7 @@ def fit_scan(x: np.ndarray, k: int, seed: int = 0, settings: ScanSettings = Scan
     if not 2 <= k < n:
         raise ArtzooError(f"--k {k} is not valid for {n} items; SCAN needs 2 <= k < {n}")
     views = x[None] if views is None else np.ascontiguousarray(views, dtype=np.float32)
-    batch = min(settings.batch_size, n)
-    steps = max(1, n // batch)
+    batch, steps = batching(n, settings.batch_size)
     neighbours = mine_neighbours(x, min(settings.neighbours, n - 1), views if len(views) > 1 else None)
     stages = [{"stage": "neighbours", "seconds": round(time.time() - started, 1), "k": int(neighbours.shape[1]),
                "views": int(len(views)), "purity": None if labels is None else neighbour_purity(neighbours, labels)}]

@@ -13,7 +13,7 @@ class ScanSettings:
     entropy_weight: float = 5.0
     heads: int = 10
     hidden: int = 0
-    dropout: float = 0.0
+    dropout: float = 0.3
     noise: float = 0.0
     epochs: int = 50
     learning_rate: float = 1e-3
