@@ -12,7 +12,7 @@ from artzoo.clustering.scan_settings import ScanSettings
 from artzoo.errors import ArtzooError
 from conftest import CIFAR
 
-FAST = ScanSettings(neighbours=10, heads=4, epochs=40, rounds=1, self_label_epochs=5)
+FAST = ScanSettings(neighbours=10, heads=4, epochs=15, rounds=1, self_label_epochs=3)
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +43,7 @@ def test_scan_follows_neighbours_where_kmeans_follows_magnitude(scaled_direction
 
 def test_scan_repeats_itself_for_a_seed_and_views_change_it(scaled_directions):
     x, y = scaled_directions
-    settings = ScanSettings(neighbours=5, heads=2, epochs=4, rounds=0)
+    settings = ScanSettings(neighbours=5, heads=2, epochs=2, rounds=0)
     first = fit_scan(x, 3, seed=4, settings=settings)
     np.testing.assert_array_equal(first.probs, fit_scan(x, 3, seed=4, settings=settings).probs)
     noisy = x + np.random.default_rng(1).normal(scale=0.5, size=x.shape).astype(np.float32)

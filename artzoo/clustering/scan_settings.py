@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Optional
 
 from artzoo.errors import ArtzooError
 
 
 @dataclass(frozen=True)
 class ScanSettings:
-    neighbours: int = 20
+    neighbours: Optional[int] = None  # None: 1 % of the average cluster size, between 5 and 20
     entropy_weight: float = 5.0
     heads: int = 10
     hidden: int = 0
@@ -24,7 +25,7 @@ class ScanSettings:
     threshold: float = 0.99
 
     def __post_init__(self):
-        rules = (("--neighbours", self.neighbours, self.neighbours >= 1, ">= 1"),
+        rules = (("--neighbours", self.neighbours, self.neighbours is None or self.neighbours >= 1, ">= 1"),
                  ("--entropy-weight", self.entropy_weight, self.entropy_weight >= 0, ">= 0"),
                  ("--heads", self.heads, self.heads >= 1, ">= 1"),
                  ("--hidden", self.hidden, self.hidden >= 0, ">= 0"),

@@ -41,7 +41,8 @@ def add_scan_arguments(p) -> None:
 
     d = ScanSettings()
     g = p.add_argument_group("SCAN (--method scan)")
-    g.add_argument("--neighbours", type=int, default=d.neighbours, help="neighbours mined per item")
+    g.add_argument("--neighbours", type=int, default=d.neighbours,
+                   help="neighbours mined per item (default: 1%% of the average cluster size, 5 to 20)")
     g.add_argument("--entropy-weight", type=float, default=d.entropy_weight)
     g.add_argument("--heads", type=int, default=d.heads, help="heads trained; the lowest SCAN loss is kept")
     g.add_argument("--scan-epochs", type=int, default=d.epochs)
