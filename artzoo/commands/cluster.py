@@ -13,7 +13,7 @@ def register(sub) -> None:
     p.add_argument("--method", default="kmeans++",
                    help="kmeans++ | minibatch | gmm | dbscan | agglomerative | hdbscan | scan")
     p.add_argument("--k", help="number of clusters, or auto (elbow + silhouette + Davies-Bouldin + "
-                               "Calinski-Harabasz); not for dbscan")
+                               "Calinski-Harabasz); not for dbscan, hdbscan")
     p.add_argument("--k-range", default="2:12", help="candidate k for --k auto, MIN:MAX (default 2:12)")
     p.add_argument("--reduce", default="none", help="none | pca:0.95 | pca:N | kpca:N")
     p.add_argument("--normalize", default="none", help="none | l2 (cosine geometry) before --reduce")
@@ -49,7 +49,9 @@ def add_scan_arguments(p) -> None:
     g.add_argument("--rounds", type=int, default=d.rounds, help="self-labelling rounds after SCAN")
     g.add_argument("--self-label-epochs", type=int, default=d.self_label_epochs)
     g.add_argument("--threshold", type=float, default=d.threshold, help="self-labelling confidence")
-    g.add_argument("--views", default=None, help="an .npz of augmented-view embeddings of the same items")
+    g.add_argument("--views", default=None,
+                   help="comma-separated .npz files of augmented views of the same images (`artzoo embed --flip`): "
+                        "neighbours are mined on their average, and training draws one view per item")
 
 
 def settings_from_args(args):
