@@ -7,6 +7,7 @@ Every key is checked: an unknown key, a value of the wrong type or outside its a
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import types
 import typing
@@ -31,6 +32,7 @@ class AugmentConfig:
     rand_augment: bool = False  # keras.layers.RandAugment after the layers above
     rand_augment_ops: int = 2
     rand_augment_factor: float = 0.5  # strength of each op, 0..1
+    grid_mask: float = 0.0  # keras-cv GridMask: largest mask-to-cell ratio, 0..1 (0 = off)
     mix: Literal["none", "mixup", "cutmix"] = "none"  # mixes images and targets of every head within a batch
     mixup_alpha: float = 0.2  # Beta(alpha, alpha) of MixUp's mixing weight
     cutmix_alpha: float = 1.0  # Beta(alpha, alpha) of CutMix's kept area
@@ -56,6 +58,9 @@ class DataConfig:
     resize: Literal["squash", "crop", "pad"] = "squash"
     cache: bool = True
     shuffle_buffer: int = 2048
+    # Drop a last partial training batch: auto = where the training step compiles with XLA (jit_compile on, auto
+    # on one GPU) and on a TPU, so every step has one static shape and XLA compiles once.
+    drop_remainder: Literal["auto", "on", "off"] = "auto"
     # Class balance of the training stream by one softmax head (balance_head, default the first):
     # undersample = every class cut to the smallest class's count once (seeded); resample = every epoch
     # draws each item a random number of times so that classes come out uniform in expectation;
@@ -128,9 +133,10 @@ class TrainConfig:
     decay_rate: float = 0.1
     early_stopping_patience: int = 0  # 0 disables
     monitor: str = "val_loss"
-    clipnorm: Optional[float] = None
+    clipnorm: Optional[float] = None  # clips the global norm of the gradient summed over replicas (one limit, not per weight)
     mixed_precision: Literal["auto", "off", "float16", "bfloat16"] = "auto"
     jit_compile: Literal["auto", "on", "off"] = "auto"
+    steps_per_execution: int = 1  # training steps per compiled call (Keras): fewer host round trips on a GPU/TPU
     # auto: when the frozen phase sees the same backbone input every epoch (no augmentation, no resampling, no
     # trainable layer before pooling), embed the images once and train the heads on the vectors
     # (artzoo.train.cached_heads); off: always run phase 1 through the backbone.
@@ -146,11 +152,15 @@ class TrainConfig:
 
 @dataclass(frozen=True)
 class ExportConfig:
+    """SavedModel export; the limits are serving bounds checked in the graph (see README "Serving")."""
+
     enabled: bool = True
     dir: str = "saved_models"
-    name: str = ""  # defaults to the task name
-    max_image_bytes: int = 20_000_000
-    max_pixels: int = 40_000_000
+    name: str = ""  # defaults to the task name; a plain folder name inside `dir`
+    max_image_bytes: int = 20_000_000  # per encoded image
+    max_pixels: Optional[int] = None  # per decoded image; null: 256 x image_size^2, within 4-40 Mpx
+    max_batch: int = 32  # images per request (a batch of 64 at 224 px cost ~1 GB, bench/serving_memory.py)
+    max_request_pixels: Optional[int] = None  # decoded pixels per request; null: 4 x max_pixels
 
 
 @dataclass(frozen=True)
@@ -184,9 +194,13 @@ class RunConfig:
 
 
 def configs_dir() -> Path:
-    """Where task YAML files live: $ARTZOO_CONFIG_DIR, else the repository's `configs/`."""
+    """Where task YAML files live: $ARTZOO_CONFIG_DIR; else the copy installed inside the package
+    (`artzoo/configs/`, from a wheel); else the checkout's top-level `configs/` (source tree, editable install)."""
     env = os.environ.get("ARTZOO_CONFIG_DIR")
-    return Path(env) if env else Path(__file__).resolve().parent.parent / "configs"
+    if env:
+        return Path(env)
+    packaged = Path(__file__).resolve().parent / "configs"
+    return packaged if packaged.is_dir() else Path(__file__).resolve().parent.parent / "configs"
 
 
 def list_tasks() -> list[str]:
@@ -336,13 +350,18 @@ def _scalar(hint: type, value: Any, path: str) -> Any:
         if isinstance(value, float) and value.is_integer():
             return int(value)
     elif hint is float:
+        number = None
         if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return float(value)
-        if isinstance(value, str):
+            number = float(value)
+        elif isinstance(value, str):
             try:
-                return float(value)  # YAML 1.1 reads "1e-4" as a string
+                number = float(value)  # YAML 1.1 reads "1e-4" as a string
             except ValueError:
                 pass
+        if number is not None and math.isfinite(number):
+            return number
+        if number is not None:
+            raise ArtzooError(f"config key {path!r} is {value!r}; expected a finite number")
     elif hint is str:
         if isinstance(value, (str, int, float)) and not isinstance(value, bool):
             return str(value)

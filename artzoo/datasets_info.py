@@ -152,3 +152,43 @@ def _class_line(names: list[str], per_class: np.ndarray, missing: int) -> str:
     more = len(names) - len(shown)
     text = ", ".join(shown) + (f", ... {more} more classes" if more > 0 else "")
     return text + (f"; no label {missing}" if missing else "")
+
+
+# --- the same, as data (`--json`) ------------------------------------------------------------------------------
+def dataset_records(tfds_dir: Optional[str] = None) -> list[dict]:
+    """Per builder: name, description (first docstring line), configs, configs prepared in `tfds_dir`."""
+    import tfds_builders
+
+    tfds_builders.register_all()
+    data_dir = tfds_data_dir(tfds_dir)
+    records = []
+    for name in tfds_builders.BUILDERS:
+        cls = tfds_builders.builder_module(name).Builder
+        prepared = prepared_configs(data_dir, name)
+        if not cls.builder_configs and _flat(data_dir, name) == "yes":
+            prepared = [""]
+        records.append({"name": name, "description": (cls.__doc__ or "").strip().splitlines()[0],
+                        "configs": list(cls.builder_configs), "prepared": prepared})
+    return records
+
+
+def dataset_record(name: str, manual_dir: Optional[str], tfds_dir: Optional[str], config: Optional[str],
+                   imbalance_warning: float = 0.5) -> dict:
+    """`dataset_info` as data: splits with images, class counts and imbalance per label feature, quarantine."""
+    builder = tfds_builder(name, tfds_dir, config, manual_dir=manual_dir)
+    record = {"name": name, "full_name": builder.info.full_name, "prepared": builder.is_prepared(),
+              "data_dir": str(builder.data_dir)}
+    if not record["prepared"]:
+        return record
+    labels = label_features(builder.info.features)
+    splits = {}
+    for split, info in builder.info.splits.items():
+        features = {}
+        for key, (per_class, missing) in class_counts(builder, split).items():
+            names, multi = labels[key]
+            features[key] = {"multi_label": multi, "classes": dict(zip(names, per_class.tolist())), "missing": missing,
+                             "imbalance": head_imbalance(per_class, names, imbalance_warning, multi_label=multi)}
+        splits[split] = {"images": info.num_examples, "labels": features}
+    metadata = builder.info.metadata or {}
+    return {**record, "splits": splits, "quarantine": metadata.get("quarantine", {}),
+            "label_mappings": metadata.get("label_mappings", {})}

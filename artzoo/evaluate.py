@@ -9,6 +9,7 @@ import tensorflow as tf
 
 from artzoo.config import HeadConfig
 from artzoo.metrics import multilabel_metrics, softmax_metrics
+from artzoo.progress_bars import track
 
 
 def predict_with_labels(model, ds: tf.data.Dataset, heads: Sequence[HeadConfig]):
@@ -19,7 +20,8 @@ def predict_with_labels(model, ds: tf.data.Dataset, heads: Sequence[HeadConfig])
     """
     probs = {h.name: [] for h in heads}
     labels = {h.name: [] for h in heads}
-    for images, targets, weights in ds:
+    batches = track(ds, what="evaluate", unit="image", size=lambda batch: int(batch[0].shape[0]))
+    for images, targets, weights in batches:
         out = model.predict_on_batch(images)
         for h in heads:
             probs[h.name].append(np.asarray(out[h.name], dtype=np.float32))

@@ -12,7 +12,7 @@ from artzoo.data.pipeline import make_dataset
 from artzoo.data.sources import load_folder
 from artzoo.errors import ArtzooError
 from artzoo.evaluate import predict_with_labels, score_heads
-from artzoo.models import layers as _registered_layers  # noqa: F401  (custom layers for load_model)
+from artzoo.models.float32_clone import for_cpu_inference
 from artzoo.plots import confusion_matrix
 from artzoo.run_dir import RunDir
 
@@ -33,7 +33,7 @@ def evaluate_folder(run_dir: str, data_dir: str, out: Optional[str] = None) -> d
         raise ArtzooError(f"run {run_dir!r} has no softmax head to score on class folders")
     head = heads[0]
     data = load_folder(data_dir, [head], classes=classes[head.name], make_split=False)
-    model = keras.models.load_model(run.model_path, safe_mode=True)
+    model = for_cpu_inference(keras.models.load_model(run.model_path, safe_mode=True))  # float32 on CPU
     name = Path(data_dir).resolve().name
     out_path = Path(out) if out else run.root / "evaluations" / f"{name}.json"
     out_path.parent.mkdir(parents=True, exist_ok=True)

@@ -1,4 +1,5 @@
-"""Top-k predictions for image files from any artzoo export (SavedModel, .keras, TFLite, ONNX).
+"""Top-k predictions for images from any artzoo model (run directory, SavedModel, .keras, TFLite, ONNX);
+`artzoo.load(path).predict(...)` and `artzoo predict` both end here.
 
 A batch the model rejects is retried image by image, so one bad file is reported (with the model's own
 message) and counted instead of failing or silently dropping the others.
@@ -6,39 +7,58 @@ message) and counted instead of failing or silently dropping the others.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Optional, Sequence
 
 import numpy as np
 
-from artzoo.errors import ArtzooError
-from artzoo.exported_model import ExportedModel, RejectedImages, open_exported
+from artzoo.errors import ArtzooError, storage_errors_as_user_errors
+from artzoo.exported_model import ExportedModel, RejectedImages
 
 BATCH_SIZE = 32
 
 
+@storage_errors_as_user_errors
 def predict_files(model_path: str | Path, images: Sequence[str], top_k: Optional[int] = None,
                   batch_size: int = BATCH_SIZE) -> list[dict]:
     """One dict per image: `{"image": path, head: [{"label", "probability"[, "positive"]}, ...]}`, or
-    `{"image": path, "error": message}` for an image the model rejected."""
-    for image in images:
-        if not Path(image).is_file():
-            raise ArtzooError(f"image {image!r} does not exist")
-    model = open_exported(model_path)
+    `{"image": path, "error": message}` for an image the model rejected (what `artzoo.load(path).predict` gives)."""
+    from artzoo.predictor import load
+
+    for image in images:  # before the (slow) model load
+        check_image_path(image)
+    return load(model_path).predict(list(images), top_k)
+
+
+def predict_encoded(model: ExportedModel, names: list[str], data: list[bytes], top_k: Optional[int] = None,
+                    batch_size: int = BATCH_SIZE) -> list[dict]:
+    """`predict_files` on encoded images already in memory, `names` naming them in the results."""
     _check_top_k(model, top_k)
     results = []
-    for start in range(0, len(images), batch_size):
-        paths = [str(p) for p in images[start:start + batch_size]]
-        data = [Path(p).read_bytes() for p in paths]
+    for start in range(0, len(data), batch_size):
+        paths, batch = names[start:start + batch_size], data[start:start + batch_size]
         try:
-            results += _entries(model, paths, model.outputs(data), top_k)
+            results += _entries(model, paths, model.outputs(batch), top_k)
         except RejectedImages:
-            for path, one in zip(paths, data):
+            for path, one in zip(paths, batch):
                 try:
                     results += _entries(model, [path], model.outputs([one]), top_k)
                 except RejectedImages as err:
                     results.append({"image": path, "error": str(err).replace("image_bytes[0]: ", "")})
     return results
+
+
+def check_image_path(image: str) -> None:
+    """One line for a path that cannot be an image file: missing, a folder, unreadable."""
+    path = Path(image)
+    if path.is_dir():
+        raise ArtzooError(f"image {image!r} is a folder, not an image file (pass the files, e.g. {image}/*.jpg)")
+    if not path.is_file():
+        raise ArtzooError(f"image {image!r} does not exist" if not path.exists() else
+                          f"image {image!r} is not a regular file")
+    if not os.access(path, os.R_OK):
+        raise ArtzooError(f"image {image!r} cannot be read (permission denied)")
 
 
 def _check_top_k(model: ExportedModel, top_k: Optional[int]) -> None:

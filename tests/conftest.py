@@ -13,6 +13,12 @@ from pathlib import Path
 
 import pytest
 
+# Tests are CPU-only and pinned there before TensorFlow starts (subprocesses inherit it): on a machine with a
+# GPU they would otherwise get mixed precision from "auto", a one-GPU mirrored strategy instead of two logical
+# CPUs, XLA and TF32 kernels. ARTZOO_TESTS_SEE_GPU=1 leaves the GPUs visible.
+if not os.environ.get("ARTZOO_TESTS_SEE_GPU"):
+    os.environ["CUDA_VISIBLE_DEVICES"] = "-1"
+
 REPO = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("ARTZOO_SHARED", REPO.parent / "shared"))
 DATA = SHARED / "data"

@@ -113,3 +113,13 @@ def test_the_decoder_waits_for_every_check():
     asserts = {op.name for op in graph.get_operations() if op.type == "Assert"}
     assert len(asserts) == 3
     assert {op.name for op in decode_op.control_inputs} == asserts
+
+
+def test_a_header_whose_pixel_count_wraps_around_int64_is_rejected():
+    # 4294967295 x 4294967295 does not fit in int64: the product wraps to a negative number, which a check of
+    # the product alone would let through to the decoder. Each side is bounded first.
+    side = tf.constant(2**32 - 1, tf.int64)
+    assert int(side * side) < 0
+    message = error_of(png_claiming(2**32 - 1, 2**32 - 1))
+    assert "image_bytes[3]: 4294967295x4294967295 pixels exceed the limit of 1000000 pixels" in message
+    assert "pixels exceed" in error_of(png_claiming(2**32 - 1, 1)) and "pixels exceed" in error_of(png_claiming(1, 2**31))

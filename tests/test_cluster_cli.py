@@ -95,7 +95,7 @@ def test_similar_returns_the_image_itself_first(index, tmp_path):
 
 
 def test_cosine_top_k_orders_by_similarity():
-    from artzoo.similar import cosine_top_k
+    from artzoo.similar_works import cosine_top_k
 
     vectors = np.array([[1, 0], [0, 1], [1, 1], [-1, 0], [2, 0.1]], dtype=np.float32)
     top, scores = cosine_top_k(np.array([1, 0], dtype=np.float32), vectors, 3)

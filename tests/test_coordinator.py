@@ -15,7 +15,6 @@ from artzoo.data.balance import class_weights
 from artzoo.data.pipeline import make_dataset
 from artzoo.data.sources import LabeledData
 from artzoo.errors import ArtzooError
-from artzoo.models import layers as _registered  # noqa: F401
 from artzoo.models.specialists import compose_specialists, specialist
 from artzoo.train.runner import train
 from artzoo.train.specialists import head_data

@@ -79,11 +79,11 @@ def test_bad_inputs_fail_clearly_and_the_model_keeps_serving(served):
     errors = served["errors"]
     assert errors["corrupt"] == ["jpeg::Uncompress failed. Invalid JPEG data or crop window."]
     assert errors["oversized_pixels"] == [
-        "assertion failed: [image_bytes[1]: 20000x20000 pixels exceed the limit of 40000000 pixels]"]
+        "assertion failed: [image_bytes[1]: 20000x20000 pixels exceed the limit of 4000000 pixels]"]
     assert errors["oversized_bytes"] == [
         "assertion failed: [image_bytes[1]: 25000003 bytes exceed the limit of 20000000 bytes]"]
     assert errors["oversized_images"] == [
-        "assertion failed: [images: 6000x8000 pixels exceed the limit of 40000000 pixels]"]
+        "assertion failed: [images: 6000x8000 pixels; expected 1 to 4000000 pixels per image]"]
     assert served["repeat_max_diff"] == 0.0
 
 

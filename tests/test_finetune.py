@@ -101,4 +101,5 @@ def test_schedules_step_exponential_cosine():
     assert float(cosine(0)) == pytest.approx(1e-3) and float(cosine(25)) == pytest.approx(5e-4, rel=1e-3)
     assert float(cosine(50)) == pytest.approx(0.0, abs=1e-9)
     adam = make_optimizer(1e-3, clipnorm=1.0)
-    assert (adam.beta_1, adam.beta_2, adam.epsilon, adam.clipnorm) == (0.9, 0.999, 1e-8, 1.0)
+    # train.clipnorm clips the global norm of the gradient summed over replicas (artzoo.train.replica_optimizers)
+    assert (adam.beta_1, adam.beta_2, adam.epsilon, adam.global_clipnorm, adam.clipnorm) == (0.9, 0.999, 1e-8, 1.0, None)

@@ -45,7 +45,7 @@ def test_every_config_loads_and_passes_the_checks(task):
     ({"model.heads.genre.name": "style"}, "head name 'style' appears twice"),
     ({"data.image_size": 64}, "image size 64 is too small for backbone 'inception_v3'"),
     ({"model.heads.genre.dropout": 1.0}, "'model.heads.genre.dropout' is 1.0; expected a value in [0, 1)"),
-    ({"model.heads.style.loss_weight": -1}, "'model.heads.style.loss_weight' is -1.0; expected a value in [0, inf]"),
+    ({"model.heads.style.loss_weight": -1}, "'model.heads.style.loss_weight' is -1.0; expected a value in [0, 1000]"),
     ({"model.backbone": "vit_base", "model.weights": "none", "data.image_size": 200},
      "each side must be a multiple of 16"),
     ({"model.backbone": "cnn3"}, "model.weights 'imagenet': backbone 'cnn3' has none"),

@@ -1,6 +1,8 @@
 """A checkpoint, backup or export write that fails half-way leaves the previous file loadable and untouched."""
 
+import errno
 import json
+import os
 import stat
 
 import keras
@@ -8,6 +10,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from artzoo import atomic
 from artzoo.errors import ArtzooError
 from artzoo.train.backup import AtomicBackupAndRestore
 from artzoo.train.checkpoint import AtomicModelCheckpoint, saved_best
@@ -19,9 +22,17 @@ class WriteFailed(OSError):
 
 def half_write_then_fail(model, path, *args, **kwargs):
     """In place of `Model.save` / `Model.save_weights`: dies after writing part of its file (disk full, bug)."""
-    with open(path, "wb") as f:
-        f.write(b"PK\x03\x04 half a file")
+    if hasattr(path, "write"):  # the backup serialises into memory first
+        path.write(b"\x89HDF half a file")
+    else:
+        with open(path, "wb") as f:
+            f.write(b"PK\x03\x04 half a file")
     raise WriteFailed(f"injected failure while writing {path}")
+
+
+def disk_full(fd):
+    """In place of os.fsync: the bytes went to the page cache, flushing them to the full disk fails."""
+    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
 
 def tiny_model(seed: int = 0) -> keras.Model:
@@ -78,11 +89,20 @@ def restored_weights(tmp_path):
     return epoch, model.get_weights()
 
 
-def test_interrupted_backup_write_keeps_the_last_commit(tmp_path, monkeypatch):
+@pytest.mark.parametrize("fault", ["writer fails", "disk full"])
+def test_interrupted_backup_write_keeps_the_last_commit(tmp_path, monkeypatch, fault):
     model, backup, weights = backed_up_model(tmp_path, epochs=2)
-    monkeypatch.setattr(keras.Model, "save_weights", half_write_then_fail)
-    with pytest.raises(WriteFailed):
-        backup.on_epoch_end(2)
+    if fault == "writer fails":
+        monkeypatch.setattr(keras.Model, "save_weights", half_write_then_fail)
+        with pytest.raises(WriteFailed):
+            backup.on_epoch_end(2)
+    else:
+        monkeypatch.setattr(atomic.os, "fsync", disk_full)
+        with pytest.raises(OSError) as err:
+            backup.on_epoch_end(2)
+        # A clean Python OSError naming the file (h5py writing to a full disk can leave broken HDF5 objects).
+        assert err.value.errno == errno.ENOSPC
+        assert err.value.filename == str(tmp_path / "backup" / "epoch-0003.weights.h5")
     monkeypatch.undo()
     assert leftovers(tmp_path / "backup") == []
     epoch, restored = restored_weights(tmp_path)

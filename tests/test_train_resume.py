@@ -201,24 +201,4 @@ def test_early_stopping_counts_patience_across_a_restart():
     assert not model.stop_training
 
 
-def test_export_after_a_kill_is_neither_repeated_nor_skipped(tmp_path, monkeypatch):
-    import tensorflow as tf
-
-    from artzoo.train import runner
-    from artzoo.train.progress import RunProgress
-    from artzoo.train.strategy import Distribution
-
-    calls = []
-    monkeypatch.setattr(runner, "export_run", lambda cfg, model, classes, version: calls.append(version) or
-                        (tmp_path / "exports" / "genre" / str(version)).mkdir(parents=True))
-    cfg = load_task_config("genre", {"export.dir": str(tmp_path / "exports"), "run_dir": str(tmp_path / "run")})
-    run = runner.RunDir(tmp_path)
-    session = phases.Session(cfg, Distribution(tf.distribute.get_strategy(), "none"), run, run, RunProgress())
-    (tmp_path / "exports" / "genre" / "1").mkdir(parents=True)  # an earlier run's version
-    runner._export_once(session, None, {})
-    assert calls == [2] and RunProgress.load(tmp_path).export == str(tmp_path / "exports" / "genre" / "2")
-    runner._export_once(session, None, {})  # rerun after a kill between the export and run.json
-    assert calls == [2]
-    session.progress.export = str(tmp_path / "exports" / "genre" / "3")  # killed during that export
-    runner._export_once(session, None, {})
-    assert calls == [2, 3]
+# An export after a kill (neither repeated nor skipped, never another run's): tests/test_export_versions.py

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import posixpath
 from dataclasses import dataclass, field
 from typing import Optional, Sequence
 
@@ -72,9 +73,15 @@ class ImageResolver:
         self._by_stem: Optional[dict[str, epath.Path]] = None
 
     def resolve(self, value: str) -> epath.Path:
-        """The file, or the expected (missing) path so the miss is reported with its name."""
-        value = value.replace("\\", "/").lstrip("/")
+        """The file, or the expected (missing) path so the miss is reported with its name.
+
+        A path that leads out of `root` (`../../etc/hostname`) is returned as it is, without looking at the
+        file system: the validator refuses paths with `..` (`validated_examples.outside_reason`).
+        """
+        value = posixpath.normpath(value.replace("\\", "/").lstrip("/"))
         direct = self.root / value
+        if value == ".." or value.startswith("../"):
+            return direct
         if direct.is_file():
             return direct
         for ext in IMAGE_EXTENSIONS:

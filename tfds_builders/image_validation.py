@@ -6,6 +6,7 @@ orientation, CMYK / grayscale / palette / 16-bit modes, alpha (composited on whi
 frame), and a decompression-bomb guard read from the header before any pixel is decoded.
 
 Thread-safe: nothing here changes Pillow's global settings, so builders may validate in a thread pool.
+Rejection reasons never quote a file's bytes (they end up in quarantine manifests).
 """
 
 from __future__ import annotations
@@ -97,9 +98,10 @@ def _open(raw: bytes, max_pixels: int) -> Image.Image:
     except UnidentifiedImageError:
         head = raw[:16]
         kind = "text" if all(32 <= b < 127 or b in (9, 10, 13) for b in head) else "binary"
-        raise RejectedImage(f"not an image: unrecognised {kind} content starting {head[:8]!r}") from None
+        raise RejectedImage(f"not an image: unrecognised {kind} content ({len(raw)} bytes)") from None
     except Exception as err:  # noqa: BLE001 - any decoder failure is a reason to quarantine
-        raise RejectedImage(f"unreadable header: {type(err).__name__}: {err}") from None
+        # Only the error's type: some of Pillow's header messages quote the bytes they could not parse.
+        raise RejectedImage(f"unreadable image header ({type(err).__name__})") from None
 
 
 def _load_pixels(image: Image.Image) -> None:
@@ -107,7 +109,16 @@ def _load_pixels(image: Image.Image) -> None:
     try:
         image.load()
     except Exception as err:  # noqa: BLE001
-        raise RejectedImage(f"truncated or corrupt {image.format or 'image'} data: {err}") from None
+        raise RejectedImage(f"truncated or corrupt {image.format or 'image'} data ({_safe_reason(err)})") from None
+
+
+def _safe_reason(err: Exception) -> str:
+    """Pillow's message when it cannot quote file content (no quotes, no bytes), else only the error's type:
+    quarantine records never echo what a file holds."""
+    text = str(err)
+    if len(text) <= 100 and text.isprintable() and not any(q in text for q in "'\"`"):
+        return text
+    return type(err).__name__
 
 
 def _png_depth_and_colour(raw: bytes) -> tuple[int, int]:

@@ -10,10 +10,21 @@ from artzoo.errors import ArtzooError
 
 
 def manual_root(dl_manager) -> Optional[epath.Path]:
-    """The manual dir when one was given and is not empty, else None."""
+    """The manual dir when one was given, else None (then a builder may download).
+
+    A manual dir that was given but is missing or empty is an error, not a reason to download: offline, the
+    download would only fail minutes later.
+    """
+    given = getattr(dl_manager, "_manual_dir", None)
+    download_dir = getattr(dl_manager, "_download_dir", None)
+    if given and download_dir and epath.Path(given) == epath.Path(download_dir) / "manual":
+        given = None  # TFDS's default when no manual dir was passed
     try:
         return epath.Path(dl_manager.manual_dir)
     except AssertionError:  # manual_dir not given, missing or empty
+        if given:
+            raise ArtzooError(f"manual dir {str(given)!r} does not exist or is empty; put the dataset's files "
+                              "there, or leave out --manual-dir to download") from None
         return None
 
 

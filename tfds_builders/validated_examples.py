@@ -103,6 +103,9 @@ class SplitValidator:
                         yield example
 
     def _check(self, item: SourceItem) -> tuple[Optional[bytes], Optional[CleanImage], str]:
+        outside = outside_reason(item.path)
+        if outside:
+            return None, None, outside + (f" (named in {item.origin})" if item.origin else "")
         try:
             raw = item.path.read_bytes()
         except FileNotFoundError:
@@ -142,6 +145,14 @@ class SplitValidator:
                 f"{len(r.excluded)} excluded); see {manifest}"
             )
         return manifest
+
+
+def outside_reason(path) -> str:
+    """Why `path` is not read: it climbs out of its folder with `..` (e.g. a CSV cell `../../etc/hostname`
+    joined to the collection's folder). Collections name their own files; nothing outside is ever opened."""
+    if ".." in epath.Path(path).parts:
+        return "path leads outside the data folder (it contains '..'); not read"
+    return ""
 
 
 def validated_examples(

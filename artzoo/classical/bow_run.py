@@ -23,6 +23,7 @@ from artzoo.data.sources import LabeledData, load_labeled_data
 from artzoo.errors import ArtzooError
 from artzoo.metrics import softmax_metrics
 from artzoo.plots import confusion_matrix
+from artzoo.provenance import environment
 from artzoo.run_dir import RunDir
 
 MODEL_FILE = "bow_model.joblib"
@@ -98,6 +99,7 @@ def run_bow(cfg: RunConfig, head: HeadConfig) -> RunDir:
         cpu_seconds=round(time.process_time() - cpu_started, 1),  # all threads: steadier than wall time when shared
         headline={split: {h: m["accuracy"] for h, m in per_head.items()} for split, per_head in metrics.items()},
         grid_search=describe_search(search),
+        environment=environment(),
         keypoints=keypoints,
         export=None,
     )

@@ -10,11 +10,13 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 from artzoo.errors import ArtzooError, choice_error
+from artzoo.extras import require
 from tfds_builders.image_validation import DEFAULT_MAX_PIXELS, RejectedImage, clean_image
+
+cv2 = require("classical", "cv2")  # the `classical` extra (OpenCV)
 
 DETECTORS = ("sift", "orb", "kaze")
 BINARY_DETECTORS = ("orb",)  # Hamming-distance descriptors: unpacked to 0/1 bits before K-means

@@ -10,11 +10,13 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass, field
 
-import cv2
 import numpy as np
 
 from artzoo.classical.features import ImageFeatures, create_detector, detect_and_describe, shrink, shrink_factor
 from artzoo.errors import ArtzooError, choice_error
+from artzoo.extras import require
+
+cv2 = require("classical", "cv2")  # the `classical` extra (OpenCV)
 
 MODELS = ("homography", "fundamental")
 MIN_POINTS = {"homography": 4, "fundamental": 8}  # what each RANSAC estimator needs at the least

@@ -72,7 +72,7 @@ def embed_inputs(clusterer: Clusterer, inputs: Sequence[str]):
     Returns (vectors, ids, paths)."""
     from artzoo.embeddings.extractor import build_embedder, embed_collection
     from artzoo.embeddings.images import files_collection, folder_collection
-    from artzoo.similar import embedder_from_meta
+    from artzoo.similar_works import embedder_from_meta
 
     if not inputs:
         raise ArtzooError("give at least one image or folder to assign")
@@ -87,7 +87,7 @@ def embed_inputs(clusterer: Clusterer, inputs: Sequence[str]):
     vectors, ids, paths = [], [], []
     for c in collections:
         vectors.append(embed_collection(model, c, description["image_size"], description["resize"],
-                                        int(clusterer.embedder.get("batch_size", 32))))
+                                        int(clusterer.embedder.get("batch_size", 32)), what="assign embed"))
         ids += c.ids
         paths += c.paths
     return np.concatenate(vectors), ids, paths
@@ -96,7 +96,11 @@ def embed_inputs(clusterer: Clusterer, inputs: Sequence[str]):
 def assign_images(clusterer: Clusterer, inputs: Sequence[str]) -> list[dict]:
     """One row per image: id, path, cluster, its name (majority class at fit time), probability or distance."""
     vectors, ids, paths = embed_inputs(clusterer, inputs)
-    a = assign_vectors(clusterer, vectors)
+    return assignment_rows(clusterer, assign_vectors(clusterer, vectors), ids, paths)
+
+
+def assignment_rows(clusterer: Clusterer, a: Assignment, ids: Sequence[str], paths: Sequence[str]) -> list[dict]:
+    """One dict per item: id, path, cluster, cluster_name, and probability/top, distance, membership if known."""
     rows = []
     for i, (name, path) in enumerate(zip(ids, paths)):
         c = int(a.labels[i])
@@ -113,30 +117,55 @@ def assign_images(clusterer: Clusterer, inputs: Sequence[str]) -> list[dict]:
     return rows
 
 
-def assign_folder_report(clusters_dir: str, inputs: Sequence[str], out_csv: Optional[str] = None,
-                         as_json: bool = False) -> str:
-    """`artzoo cluster assign`: assigns, writes the CSV when asked, returns the text to print."""
-    import csv
-    import io
-    import json
+def assign_to_saved(clusters_dir, inputs, out_csv: Optional[str] = None) -> dict:
+    """Loads the clusterer saved in `clusters_dir` and assigns `inputs`: image files and folders, or raw embedding
+    vectors ((n, d) array or an `EmbeddingSet`, made by the clusterer's embedder). Writes `out_csv` when given.
 
-    from artzoo import atomic
+    Returns {"method", "k", "assignments": [row, ...]} (rows: see `assignment_rows`)."""
     from artzoo.clustering.clusterer import load_clusterer
 
     clusterer = load_clusterer(clusters_dir)
-    rows = assign_images(clusterer, inputs)
+    if isinstance(inputs, (str, Path)):
+        inputs = [str(inputs)]
+    if isinstance(inputs, np.ndarray) or hasattr(inputs, "embeddings"):
+        vectors = np.asarray(getattr(inputs, "embeddings", inputs), dtype=np.float32)
+        dims = clusterer.embedder.get("dims")
+        if vectors.ndim != 2 or (dims is not None and vectors.shape[1] != dims):
+            raise ArtzooError(f"vectors to assign have shape {vectors.shape}; the clusters were made on "
+                              f"(n, {dims}) embeddings")
+        ids = list(getattr(inputs, "ids", [str(i) for i in range(len(vectors))]))
+        paths = list(getattr(inputs, "paths", [""] * len(vectors)))
+        rows = assignment_rows(clusterer, assign_vectors(clusterer, vectors), ids, paths)
+    else:
+        rows = assign_images(clusterer, [str(p) for p in inputs])
     if out_csv:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(["id", "path", "cluster", "cluster_name", "probability", "distance", "membership"])
-        for r in rows:
-            writer.writerow([r["id"], r["path"], r["cluster"], r["cluster_name"], r.get("probability", ""),
-                             r.get("distance", ""), r.get("membership", "")])
-        atomic.write_text(out_csv, buffer.getvalue())
-    if as_json:
-        return json.dumps({"method": clusterer.method, "k": clusterer.k, "assignments": rows}, indent=1)
-    lines = []
+        _write_assignments_csv(rows, out_csv)
+    return {"method": clusterer.method, "k": clusterer.k, "assignments": rows}
+
+
+def _write_assignments_csv(rows: list[dict], out_csv) -> None:
+    import csv
+    import io
+
+    from artzoo import atomic
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["id", "path", "cluster", "cluster_name", "probability", "distance", "membership"])
     for r in rows:
+        writer.writerow([r["id"], r["path"], r["cluster"], r["cluster_name"], r.get("probability", ""),
+                         r.get("distance", ""), r.get("membership", "")])
+    atomic.write_text(out_csv, buffer.getvalue())
+
+
+def assignments_text(result: dict, out_csv: Optional[str] = None, as_json: bool = False) -> str:
+    """What `artzoo cluster assign` prints for `assign_to_saved`'s result."""
+    import json
+
+    if as_json:
+        return json.dumps(result, indent=1)
+    lines = []
+    for r in result["assignments"]:
         name = f" ({r['cluster_name']})" if r["cluster_name"] else ""
         extra = (f"  p={r['probability']:.3f}" if "probability" in r else "") + \
                 (f"  distance={r['distance']:.4g}" if "distance" in r else "")

@@ -48,6 +48,7 @@ def clusterer_from(outcome, emb, settings_dict: dict) -> Clusterer:
     cluster_names = {int(c): names[int(np.argmax(v))] for c, v in external.get("class_counts", {}).items()
                      if int(c) >= 0 and sum(v)}
     meta = {key: value for key, value in emb.meta.items() if key not in ("quarantined",)}
+    meta.setdefault("dims", int(emb.embeddings.shape[1]))  # plain arrays have no embedder meta
     return Clusterer(result.method, int(result.n_clusters), dict(result.transform), state, meta, cluster_names,
                      settings_dict, len(emb), result.head)
 

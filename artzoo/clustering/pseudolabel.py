@@ -102,7 +102,7 @@ class PseudoLabelLoop:
 
     def features_and_predictions(self) -> tuple[np.ndarray, np.ndarray]:
         out = embed_collection(self.both, self.collection, self.image_size, self.embedder.resize,
-                               self.embedder.batch_size)
+                               self.embedder.batch_size, what=f"round {len(self.rows)} embed")
         return out[:, :self.dims], out[:, self.dims:]
 
     def cluster(self, features: np.ndarray, previous) -> ClusterOutcome:

@@ -17,7 +17,7 @@ from artzoo import atomic, cluster_plots
 from artzoo.clustering.clusterer import clusterer_from, save_clusterer
 from artzoo.clustering.html import write_clusters_html
 from artzoo.clustering.projector import write_projector
-from artzoo.clustering.run import ClusterOutcome, ClusterSettings, cluster_embeddings, settings_dict
+from artzoo.clustering.run import ClusterOutcome, ClusterSettings, settings_dict
 from artzoo.embeddings.store import EmbeddingSet, load_embeddings
 from artzoo.errors import ArtzooError
 
@@ -27,13 +27,16 @@ TOP_INFLUENCES = 3
 def cluster_file(embeddings_path: str | Path, settings: ClusterSettings, out_dir: str | Path,
                  map_method: str = "pca", gallery_size: int = 8, views: Optional[str] = None,
                  projector: bool = False) -> dict:
-    """Loads an embeddings file, clusters it, writes the report and the clusterer; returns metrics.json's content.
+    """`artzoo.cluster(embeddings_path, ..., out=out_dir)` from a `ClusterSettings`; returns metrics.json's content.
 
     `views`: comma-separated embeddings files of augmented copies of the same images (same ids), for SCAN."""
-    emb = load_embeddings(embeddings_path)
-    outcome = cluster_embeddings(emb, settings, load_views(views, emb) if views else None)
-    return write_report(emb, outcome, settings, out_dir, map_method, gallery_size,
-                        source=str(Path(embeddings_path).resolve()), projector=projector)
+    import json
+
+    from artzoo.api import cluster, settings_options
+
+    cluster(embeddings_path, settings.k, settings.method, out=out_dir, map_method=map_method,
+            gallery_size=gallery_size, views=views, projector=projector, **settings_options(settings))
+    return json.loads((Path(out_dir) / "metrics.json").read_text())
 
 
 def load_views(spec: str, emb: EmbeddingSet) -> np.ndarray:

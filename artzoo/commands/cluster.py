@@ -78,15 +78,21 @@ def settings_from_args(args):
 
 
 def run(args) -> int:
-    from artzoo.clustering.report import cluster_file
+    import json
+    from pathlib import Path
+
+    from artzoo.api import cluster, settings_options
     from artzoo.errors import ArtzooError
 
     if args.embeddings[0] == "assign":
         return assign(args)
     if len(args.embeddings) != 1 or not args.out:
         raise ArtzooError("usage: artzoo cluster EMB.npz --out DIR [options], or artzoo cluster assign DIR IMAGE...")
-    metrics = cluster_file(args.embeddings[0], settings_from_args(args), args.out, args.map, args.gallery_size,
-                           views=args.views, projector=args.projector)
+    settings = settings_from_args(args)
+    cluster(args.embeddings[0], settings.k, settings.method, out=args.out, map_method=args.map,
+            gallery_size=args.gallery_size, views=args.views, projector=args.projector,
+            **settings_options(settings))
+    metrics = json.loads((Path(args.out) / "metrics.json").read_text())
     print(f"{metrics['method']}: {metrics['k']} clusters over {metrics['n']} items "
           f"({metrics['features']['dims']} dims after {metrics['features']['reduce']})")
     if "k_choice" in metrics:
@@ -110,11 +116,13 @@ def run(args) -> int:
 
 
 def assign(args) -> int:
-    from artzoo.clustering.assign import assign_folder_report
+    from artzoo.api import assign_clusters
+    from artzoo.clustering.assign import assignments_text
     from artzoo.errors import ArtzooError
 
     if len(args.embeddings) < 3:
         raise ArtzooError("usage: artzoo cluster assign DIR IMAGE_OR_FOLDER... (DIR: an output folder of "
                           "`artzoo cluster`)")
-    print(assign_folder_report(args.embeddings[1], args.embeddings[2:], args.out, args.json))
+    result = assign_clusters(args.embeddings[1], args.embeddings[2:], out=args.out)
+    print(assignments_text(result, args.out, args.json))
     return 0

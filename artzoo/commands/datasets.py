@@ -1,4 +1,4 @@
-"""`artzoo datasets list | build NAME [--manual-dir DIR] | info NAME`."""
+"""`artzoo datasets list | build NAME [--manual-dir DIR] | info NAME [--json]`."""
 
 from __future__ import annotations
 
@@ -17,14 +17,19 @@ def register(sub) -> None:
     p.add_argument("--label-columns", help="art_folder from a CSV: comma-separated label columns (default: all)")
     p.add_argument("--imbalance-warning", type=float, default=0.5, metavar="SHARE",
                    help="warn when one class holds more than this share of a split (default 0.5)")
+    p.add_argument("--json", action="store_true", help="list, info: JSON instead of text")
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
-    from artzoo.datasets_info import build_dataset, dataset_info, list_datasets
+    from artzoo.cli import print_json
+    from artzoo.datasets_info import build_dataset, dataset_info, dataset_record, dataset_records, list_datasets
 
     if args.action == "list":
-        print("\n".join(list_datasets(args.tfds_dir)))
+        if args.json:
+            print_json(dataset_records(args.tfds_dir))
+        else:
+            print("\n".join(list_datasets(args.tfds_dir)))
         return 0
     if not args.name:
         raise ArtzooError(f"`artzoo datasets {args.action}` needs a dataset name; see `artzoo datasets list`")
@@ -32,6 +37,9 @@ def run(args) -> int:
         columns = [c.strip() for c in args.label_columns.split(",") if c.strip()] if args.label_columns else None
         print(build_dataset(args.name, args.manual_dir, args.tfds_dir, args.builder_config, columns,
                             args.imbalance_warning))
+    elif args.json:
+        print_json(dataset_record(args.name, args.manual_dir, args.tfds_dir, args.builder_config,
+                                  args.imbalance_warning))
     else:
         print(dataset_info(args.name, args.manual_dir, args.tfds_dir, args.builder_config, args.imbalance_warning))
     return 0

@@ -28,9 +28,10 @@ def run(args) -> int:
     if args.out and Path(args.out).suffix.lower() not in PICTURE_TYPES:
         allowed = ", ".join(PICTURE_TYPES)
         raise ArtzooError(f"--out {args.out!r} has an unknown picture type; expected one of: {allowed}")
-    import cv2
-
     from artzoo import atomic
+    from artzoo.extras import require
+
+    cv2 = require("classical", "cv2")
     from artzoo.classical.features import read_image
     from artzoo.classical.matching import draw_matches, match_images
 

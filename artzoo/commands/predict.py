@@ -7,8 +7,9 @@ import sys
 
 
 def register(sub) -> None:
-    p = sub.add_parser("predict", help="top-k labels from an export (SavedModel, .keras, .tflite, .onnx)")
-    p.add_argument("model", help="SavedModel version or TF Serving model folder, or a .keras/.tflite/.onnx file")
+    p = sub.add_parser("predict", help="top-k labels from a run or an export (SavedModel, .keras, .tflite, .onnx)")
+    p.add_argument("model", help="a run directory, a SavedModel version or TF Serving model folder, or a "
+                                 ".keras/.tflite/.onnx file")
     p.add_argument("images", nargs="+")
     p.add_argument("--top-k", type=int, help="classes per head (default: all the export ranks)")
     p.add_argument("--json", action="store_true")

@@ -17,10 +17,10 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    from artzoo.similar import find_similar
+    from artzoo.api import similar
 
     gallery = args.out or str(Path(args.index).with_name(f"similar_{Path(args.image).stem}.png"))
-    result = find_similar(args.image, args.index, args.k, gallery)
+    result = similar(args.image, args.index, args.k, gallery)
     if args.json:
         print(json.dumps(result, indent=1))
         return 0

@@ -31,7 +31,6 @@ def register(sub) -> None:
     p.add_argument("--export-dir", help="SavedModel base folder (default saved_models)")
     p.add_argument("--no-export", action="store_true", help="skip the SavedModel export")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override any config key")
-    p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.set_defaults(func=run)
 
 
@@ -54,23 +53,18 @@ def overrides_from_args(args) -> dict:
 
 
 def run(args) -> int:
-    from artzoo.config import load_config_file, load_task_config
+    from artzoo.api import load_config, train
 
-    overrides = overrides_from_args(args)
-    cfg = load_config_file(args.config, overrides) if args.config else load_task_config(args.task, overrides)
-    from artzoo.config_checks import check_run_config
+    from pathlib import Path
 
-    check_run_config(cfg)  # unknown backbone, bad head settings...: fail before loading any data
-
-    from artzoo.train.runner import train
-
-    run_dir = train(cfg, verbose=0 if args.quiet else "auto")
-    if run_dir.outcome == "worker":
-        print(f"worker done; the chief writes the run directory {run_dir.root}")
+    cfg = load_config(Path(args.config) if args.config else args.task, **overrides_from_args(args))
+    run_ = train(cfg, progress=not args.quiet)  # checks the config (backbone, heads...) before loading any data
+    if run_.outcome == "worker":
+        print(f"worker done; the chief writes the run directory {run_.path}")
         return 0
-    summary = run_dir.read_json(run_dir.summary_path)
+    summary = run_.summary
     note = {"already_finished": " (finished before; nothing retrained)", "resumed": " (resumed)"}
-    print(f"run directory: {run_dir.root}{note.get(run_dir.outcome, '')}")
+    print(f"run directory: {run_.path}{note.get(run_.outcome, '')}")
     for split, heads in summary["headline"].items():
         print(f"{split}: " + ", ".join(f"{h} {v:.4f}" for h, v in heads.items()))
     for split, heads in summary.get("imbalance", {}).items():

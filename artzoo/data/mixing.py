@@ -18,6 +18,7 @@ import keras
 import tensorflow as tf
 
 from artzoo.config import AugmentConfig
+from artzoo.data.augment import FLOAT32  # pinned like the augmenter: float32 under any global policy
 from artzoo.errors import choice_error
 
 MIXES = ("none", "mixup", "cutmix")
@@ -30,6 +31,7 @@ class BatchMixer:
         self.layer = layer
 
     def __call__(self, images, targets: dict, weights: dict):
+        images = tf.cast(images, tf.float32)  # uint8 batches straight from the cache too
         transformation = self.layer.get_random_transformation({"images": images}, training=True)
         if "batch_masks" in transformation:  # CutMix: the share of pixels each image keeps of its own
             pasted = tf.reduce_mean(tf.cast(transformation["batch_masks"][..., 0], tf.float32), axis=[1, 2])
@@ -50,7 +52,7 @@ def build_mixer(cfg: AugmentConfig, seed: int) -> Optional[BatchMixer]:
     if cfg.mix == "none":
         return None
     if cfg.mix == "mixup":
-        return BatchMixer(keras.layers.MixUp(alpha=cfg.mixup_alpha, seed=seed + 7))
+        return BatchMixer(keras.layers.MixUp(alpha=cfg.mixup_alpha, seed=seed + 7, dtype=FLOAT32))
     if cfg.mix == "cutmix":
-        return BatchMixer(keras.layers.CutMix(factor=cfg.cutmix_alpha, seed=seed + 7))
+        return BatchMixer(keras.layers.CutMix(factor=cfg.cutmix_alpha, seed=seed + 7, dtype=FLOAT32))
     raise choice_error("augment.mix", cfg.mix, MIXES)

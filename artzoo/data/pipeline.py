@@ -1,12 +1,15 @@
 """tf.data input pipelines:
 [undersample] -> decode -> resize -> cache -> [resample] -> shuffle -> batch -> targets -> augment (stronger on
-rare classes) -> [mix] -> prefetch; balance "sample" replaces decode..shuffle by one such stream per class mixed
-with `sample_from_datasets`.
+rare classes) -> [mix] -> pixels -> prefetch; balance "sample" replaces decode..shuffle by one such stream per
+class mixed with `sample_from_datasets`.
 
 Decoded, resized images are cached as uint8 (a quarter of float32's memory) so later epochs skip the
 JPEG decoder; augmentation runs after the cache, on whole batches, so every epoch sees new variants.
 Undersampling picks its subset once, before decoding (nothing decoded in vain); resampling draws anew
-every epoch from the cache.
+every epoch from the cache and is cut (or topped up from a repeat) to a fixed epoch length, so every epoch has
+the same number of batches. `pixels="uint8"` hands batches over as uint8 (a quarter of the bytes to copy to an
+accelerator; the model casts them on the device), augmented ones rounded back; `drop_remainder` gives every
+training batch the same shape (one XLA compilation, TPU).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from artzoo.data.resize import decode_rgb, resize_image
 from artzoo.errors import ArtzooError, choice_error
 
 AUTOTUNE = tf.data.AUTOTUNE
+PIXELS = ("float32", "uint8")
 
 
 def make_dataset(
@@ -46,6 +50,8 @@ def make_dataset(
     balance_head: Optional[str] = None,
     rare_augmenter=None,
     rare_classes: Optional[dict[str, np.ndarray]] = None,
+    pixels: str = "float32",
+    drop_remainder: bool = False,
 ) -> tf.data.Dataset:
     """Batches of `(image, {head: target}, {head: sample_weight})` ready for `model.fit`.
 
@@ -54,7 +60,11 @@ def make_dataset(
     missing. `balance` ("undersample" / "resample", training only) balances the classes of `balance_head`
     (default: the first softmax head); `mixer` (MixUp / CutMix, training only) mixes images and targets.
     `rare_augmenter` replaces `augmenter` on items of the classes marked True in `rare_classes[head]`.
+    `pixels`: the image dtype handed over, "float32" or "uint8"; `drop_remainder` (training only) drops a last
+    partial batch.
     """
+    if pixels not in PIXELS:
+        raise choice_error("pixels", pixels, PIXELS)
     if balance not in BALANCES:
         raise choice_error("data.balance", balance, BALANCES)
     head = _balance_head(heads, balance_head) if training and balance != "none" else None
@@ -71,16 +81,17 @@ def make_dataset(
         if head and balance == "resample":
             labels = head_labels(data, head)
             counts = np.bincount(labels[labels >= 0], minlength=num_classes[head])
-            ds = resample(ds, lambda item: item[1][head], resample_rates(counts), seed)
+            drawn = resample(ds, lambda item: item[1][head], resample_rates(counts), seed)
+            ds = drawn.repeat().take(int((labels >= 0).sum()))  # the expected length, every epoch
         if training:
             ds = ds.shuffle(shuffle_buffer, seed=seed, reshuffle_each_iteration=True)
-    ds = ds.batch(batch_size, num_parallel_calls=AUTOTUNE)
+    ds = ds.batch(batch_size, num_parallel_calls=AUTOTUNE, drop_remainder=training and drop_remainder)
     ds = ds.map(_targets_fn(heads, num_classes, class_weights), num_parallel_calls=AUTOTUNE)
     if training and (augmenter is not None or rare_augmenter is not None):
         ds = ds.map(augment_batches(augmenter, rare_augmenter, rare_classes), num_parallel_calls=AUTOTUNE)
     if training and mixer is not None:
         ds = ds.map(mixer, num_parallel_calls=AUTOTUNE)
-    return ds.prefetch(AUTOTUNE)
+    return ds.map(_pixels_fn(pixels), num_parallel_calls=AUTOTUNE).prefetch(AUTOTUNE)
 
 
 def _decode_fn(image_size: int, resize: str):
@@ -119,6 +130,53 @@ def _targets_fn(heads: Sequence[HeadConfig], num_classes: dict[str, int], class_
             else:
                 y[h.name] = tf.maximum(label, 0.0)
                 sw[h.name] = tf.where(label[:, 0] >= 0, 1.0, 0.0)
-        return tf.cast(images, tf.float32), y, sw
+        return images, y, sw  # uint8 from the cache; augmentation and `_pixels_fn` convert
 
     return targets
+
+
+def _pixels_fn(pixels: str):
+    """Batches with images as `pixels`: uint8 batches cast to float32, or (augmented) float32 ones rounded to
+    uint8, values in 0..255 either way."""
+
+    def convert(images, targets, weights):
+        if pixels == "uint8" and images.dtype != tf.uint8:
+            images = tf.cast(tf.round(tf.clip_by_value(images, 0.0, 255.0)), tf.uint8)
+        elif pixels == "float32":
+            images = tf.cast(images, tf.float32)
+        return images, targets, weights
+
+    return convert
+
+
+def fill_caches(*datasets: tf.data.Dataset) -> int:
+    """Reads each in-memory `cache()` inside `datasets` to its end in one plain pass, so that every later
+    iterator only reads a complete cache; returns how many caches it found.
+
+    Call it before a `fit` under a tf.distribute strategy. There Keras peeks one batch through a throwaway
+    distributed iterator for its symbolic build (`fit` and `evaluate` both) and drops it. Over a cold cache that
+    iterator is the cache's writer; torn down, its cancelled input can end with end-of-sequence rather than an
+    error, and the writer then finalizes the shared cache with the items it had read ("Finalizing the cache
+    because EOF has been reached"). Every later pass reads that truncated cache: a validation scored 21 or 22 of
+    24 images (2 of 73 cold `evaluate` calls on two logical CPUs; 0 of 30 with the cache filled first).
+    """
+    caches = _cache_stages(datasets)
+    for cache in caches:
+        for _ in cache.batch(256):  # the cache's own elements: nothing after it (shuffle, augmentation) runs
+            pass
+    return len(caches)
+
+
+def _cache_stages(datasets) -> list[tf.data.Dataset]:
+    """The `cache()` datasets inside `datasets`, found through each dataset's inputs."""
+    found, seen, stack = [], set(), list(datasets)
+    while stack:
+        ds = stack.pop()
+        if id(ds) in seen:
+            continue
+        seen.add(id(ds))
+        if type(ds).__name__ == "CacheDataset":  # tf.data's class for Dataset.cache()
+            found.append(ds)
+        stack.extend(ds._inputs())
+    return found
+

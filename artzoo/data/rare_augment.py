@@ -47,15 +47,25 @@ def rare_item_mask(targets: dict, weights: dict, tables: dict[str, np.ndarray]) 
 
 def augment_batches(augmenter=None, rare_augmenter=None, tables: Optional[dict[str, np.ndarray]] = None):
     """A tf.data map function `(images, targets, weights) -> same` applying `augmenter` to every item, and
-    `rare_augmenter` instead to the items `rare_item_mask` marks; pixels stay in [0, 255]."""
+    `rare_augmenter` instead to the items `rare_item_mask` marks; float32 pixels in [0, 255] out.
+
+    The rare augmenter runs only on a batch that holds rare items, and there only on those items (gathered,
+    augmented, scattered back): most batches of an imbalanced set hold few or none.
+    """
     tables = {h: t for h, t in (tables or {}).items() if t.any()}
 
     def augment(images, targets, weights):
-        out = augmenter(images, training=True) if augmenter is not None else images
+        images = tf.cast(images, tf.float32)
+        out = tf.cast(augmenter(images, training=True), tf.float32) if augmenter is not None else images
         if rare_augmenter is not None and tables:
             rare = rare_item_mask(targets, weights, tables)
-            strong = rare_augmenter(images, training=True)
-            out = tf.where(rare[:, None, None, None], tf.cast(strong, out.dtype), out)
+
+            def with_rare_items(out=out):
+                where = tf.where(rare)  # (rare items, 1)
+                strong = rare_augmenter(tf.gather_nd(images, where), training=True)
+                return tf.tensor_scatter_nd_update(out, where, tf.cast(strong, tf.float32))
+
+            out = tf.cond(tf.reduce_any(rare), with_rare_items, lambda: out)
         return tf.clip_by_value(out, 0.0, 255.0), targets, weights
 
     return augment

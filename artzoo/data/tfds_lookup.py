@@ -83,10 +83,24 @@ def prepare(builder, manual_dir: Optional[str] = None) -> None:
     if builder.is_prepared():
         _check_same_source(builder, folder)
         return
-    if folder and not os.path.isdir(folder):
-        raise ArtzooError(f"manual dir {manual_dir!r} does not exist")
+    if folder:
+        check_manual_dir(manual_dir, folder)
     config = tfds.download.DownloadConfig(manual_dir=folder, try_download_gcs=False)
     builder.download_and_prepare(download_config=config)
+
+
+def check_manual_dir(manual_dir: str, folder: str) -> None:
+    """A --manual-dir that is missing, a file or empty is an error (an empty one must not start a download)."""
+    if not os.path.exists(folder):
+        raise ArtzooError(f"manual dir {manual_dir!r} does not exist")
+    if not os.path.isdir(folder):
+        raise ArtzooError(f"manual dir {manual_dir!r} is a file, not a folder (a CSV file must end in .csv)")
+    if manual_dir != folder and not os.path.isfile(manual_dir):
+        raise ArtzooError(f"manual dir {manual_dir!r}: no such CSV file")
+    with os.scandir(folder) as entries:
+        if not any(True for _ in entries):
+            raise ArtzooError(f"manual dir {manual_dir!r} is empty; put the dataset's files there, or leave out "
+                              "--manual-dir to download")
 
 
 def _check_same_source(builder, folder: Optional[str]) -> None:

@@ -24,9 +24,9 @@ from artzoo.config import HeadConfig, ModelConfig
 from artzoo.data.resize import RESIZE_MODES, decode_rgb, resize_image
 from artzoo.embeddings.images import ImageCollection
 from artzoo.errors import ArtzooError, choice_error
-from artzoo.models import layers as _registered_layers  # noqa: F401  (custom layers for load_model)
 from artzoo.models.classifier import ATTENTION_LAYER, build_classifier
 from artzoo.models.registry import get_backbone_spec
+from artzoo.progress_bars import track
 
 POOL_LAYER = "pool"
 
@@ -138,12 +138,16 @@ def _describe(model: keras.Model, backbone: str, preprocessing: str, size: int, 
 
 
 def embed_collection(model: keras.Model, images: ImageCollection | tf.data.Dataset, image_size: int,
-                     resize: str = "squash", batch_size: int = 64, flip: bool = False) -> np.ndarray:
+                     resize: str = "squash", batch_size: int = 64, flip: bool = False,
+                     what: str = "embed") -> np.ndarray:
     """Runs `model` over the images (parallel decode + resize, batched, prefetched, each batch through a compiled
-    `model(x)` while the next is decoded); (n, d) float32. `flip`: the mirror images."""
+    `model(x)` while the next is decoded); (n, d) float32. `flip`: the mirror images. A progress bar named `what`
+    counts the images (`artzoo.progress_bars`)."""
     ds = embed_pipeline(images, image_size, resize, batch_size, flip)
     infer = inference_function(model)
-    batches = [np.asarray(infer(images), dtype=np.float32) for images in ds]
+    total = len(images) if isinstance(images, ImageCollection) else None
+    batches = [np.asarray(infer(images), dtype=np.float32)
+               for images in track(ds, total, what, unit="image", size=lambda batch: int(batch.shape[0]))]
     if not batches:
         return np.zeros((0, int(model.output_shape[-1])), dtype=np.float32)
     return np.concatenate(batches)

@@ -36,6 +36,26 @@ def bounded_decode(image_bytes: tf.Tensor, index: tf.Tensor, max_bytes: int, max
         max_bytes: largest accepted encoded size.
         max_pixels: largest accepted width x height, as declared by the header.
     """
+    _, checks = _size_checks(image_bytes, index, max_bytes, max_pixels)
+    with tf.control_dependencies(checks):
+        return decode_rgb(image_bytes)
+
+
+def checked_size(image_bytes: tf.Tensor, index: tf.Tensor, max_bytes: int, max_pixels: int) -> tf.Tensor:
+    """[width, height] (int64) of one encoded image, from its header, available only once the image passed
+    the byte, format and pixel checks of `bounded_decode` (nothing is decoded)."""
+    size, checks = _size_checks(image_bytes, index, max_bytes, max_pixels)
+    with tf.control_dependencies(checks):
+        return tf.identity(size)
+
+
+def within_pixels(width: tf.Tensor, height: tf.Tensor, max_pixels: int) -> tf.Tensor:
+    """width x height <= max_pixels without trusting the product: each side is bounded first, so a header
+    claiming 2^32 x 2^32 (which wraps around in int64) cannot pass."""
+    return tf.logical_and(tf.logical_and(width <= max_pixels, height <= max_pixels), width * height <= max_pixels)
+
+
+def _size_checks(image_bytes, index, max_bytes: int, max_pixels: int):
     where = tf.strings.format("image_bytes[{}]: ", index)
     size = tf.cast(tf.strings.length(image_bytes), tf.int64)
     check_bytes = tf.debugging.Assert(
@@ -50,12 +70,11 @@ def bounded_decode(image_bytes: tf.Tensor, index: tf.Tensor, max_bytes: int, max
     check_format = tf.debugging.Assert(width >= 0, [tf.strings.join([where, reason])])
     with tf.control_dependencies([check_format]):
         check_pixels = tf.debugging.Assert(
-            width * height <= max_pixels,
+            within_pixels(width, height, max_pixels),
             [tf.strings.join([where, tf.strings.format("{}x{}", (width, height)),
                               f" pixels exceed the limit of {max_pixels} pixels"])],
         )
-    with tf.control_dependencies([check_bytes, check_format, check_pixels]):
-        return decode_rgb(image_bytes)
+    return tf.stack([width, height]), [check_bytes, check_format, check_pixels]
 
 
 def header_size(image_bytes: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
@@ -131,3 +150,39 @@ def _uint(head: tf.Tensor, offset: int, n: int, big_endian: bool = False) -> tf.
 def _int32(head: tf.Tensor, offset: int) -> tf.Tensor:
     value = _uint(head, offset, 4)
     return tf.where(value >= 2**31, value - 2**32, value)
+
+
+def request_checks(image_bytes: tf.Tensor, max_batch: int, max_bytes: int, max_pixels: int,
+                   max_request_pixels: int) -> list[tf.Operation]:
+    """Asserts over a whole `serving_default` request, all from headers, before anything is decoded: at most
+    `max_batch` images, each within `bounded_decode`'s limits, and at most `max_request_pixels` in all."""
+    count = tf.shape(image_bytes, out_type=tf.int64)[0]
+    check_batch = tf.debugging.Assert(count <= max_batch, [tf.strings.format(
+        "image_bytes: {} images exceed the limit of " + f"{max_batch} images per request", count)])
+    with tf.control_dependencies([check_batch]):
+        sizes = tf.map_fn(lambda item: checked_size(item[0], item[1], max_bytes, max_pixels),
+                          (image_bytes, tf.range(count)), fn_output_signature=tf.TensorSpec([2], tf.int64))
+    total = tf.reduce_sum(sizes[:, 0] * sizes[:, 1])  # each product <= max_pixels: no overflow
+    check_total = tf.debugging.Assert(total <= max_request_pixels, [tf.strings.format(
+        "image_bytes: {} pixels in all exceed the limit of " + f"{max_request_pixels} pixels per request", total)])
+    return [check_batch, check_total]
+
+
+def pixel_checks(images: tf.Tensor, max_batch: int, max_pixels: int, max_request_pixels: int) -> list[tf.Operation]:
+    """Asserts over a `serving_images` request (float32 [batch, H, W, 3]): the same batch and pixel bounds as
+    `request_checks`, non-empty images, then finite pixel values (NaN or inf would give NaN probabilities)."""
+    shape = tf.shape(images, out_type=tf.int64)
+    count, height, width = shape[0], shape[1], shape[2]
+    check_batch = tf.debugging.Assert(count <= max_batch, [tf.strings.format(
+        "images: {} images exceed the limit of " + f"{max_batch} images per request", count)])
+    check_size = tf.debugging.Assert(
+        tf.logical_or(count == 0, tf.logical_and(within_pixels(width, height, max_pixels), width * height > 0)),
+        [tf.strings.format("images: {}x{} pixels; expected 1 to " + f"{max_pixels} pixels per image", (width, height))])
+    with tf.control_dependencies([check_batch, check_size]):
+        check_total = tf.debugging.Assert(count * width * height <= max_request_pixels, [tf.strings.format(
+            "images: {} pixels in all exceed the limit of " + f"{max_request_pixels} pixels per request",
+            count * width * height)])
+    with tf.control_dependencies([check_total]):
+        check_finite = tf.debugging.Assert(tf.reduce_all(tf.math.is_finite(images)), [
+            "images: pixel values must be finite numbers (NaN or infinity found)"])
+    return [check_batch, check_size, check_total, check_finite]

@@ -16,7 +16,6 @@ from artzoo import atomic
 from artzoo.errors import ArtzooError
 from artzoo.export.parity import check_parity, keras_probabilities, parity_inputs
 from artzoo.export.serving_spec import METADATA_FILE, ServingSpec, validate_spec
-from artzoo.models import layers as _registered_layers  # noqa: F401  (custom layers for load_model)
 
 SUFFIX = ".keras"
 

@@ -15,13 +15,15 @@ from artzoo import atomic
 from artzoo.errors import ArtzooError
 from artzoo.export.parity import check_parity, keras_probabilities, parity_inputs
 from artzoo.export.serving_spec import METADATA_NAME, ServingSpec, validate_spec
+from artzoo.extras import require
 
 SUFFIX = ".onnx"
 
 
 def export_onnx(model: keras.Model, spec: ServingSpec, out: str | Path) -> Path:
     """Exports, checks parity with onnxruntime, and writes `out` (a new file; never overwritten)."""
-    import onnx
+    require("onnx", "tf2onnx")  # what Keras's ONNX exporter runs on
+    onnx = require("onnx", "onnx")
 
     validate_spec(spec)
     out = Path(out)
@@ -41,8 +43,7 @@ def export_onnx(model: keras.Model, spec: ServingSpec, out: str | Path) -> Path:
 
 
 def _session(proto):
-    import onnxruntime
-
+    onnxruntime = require("onnx", "onnxruntime")
     return onnxruntime.InferenceSession(proto.SerializeToString(), providers=["CPUExecutionProvider"])
 
 
@@ -54,8 +55,7 @@ def run_onnx(session, images: np.ndarray) -> dict[str, np.ndarray]:
 
 
 def load_onnx(path: str | Path):
-    import onnxruntime
-
+    onnxruntime = require("onnx", "onnxruntime")
     return onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
 
 

@@ -9,8 +9,13 @@ import numpy as np
 
 from artzoo.errors import ArtzooError
 
-# Largest accepted absolute difference of any probability, per format.
+# Largest accepted absolute difference of any probability between an export and the float32 Keras model it was
+# written from, per format.
 TOLERANCE = {"saved_model": 1e-4, "keras": 1e-5, "tflite": 1e-3, "onnx": 1e-3}
+# Largest accepted absolute difference of any probability between that float32 model and the model as trained,
+# by training precision: a 16-bit model computes each probability to about 1e-3 (float16: 11-bit significand)
+# or 1e-2 (bfloat16: 8 bits), so its float32 rebuild may move by that much; float32 must match exactly.
+PRECISION_TOLERANCE = {"float32": 1e-6, "mixed_float16": 1e-2, "mixed_bfloat16": 5e-2}
 
 
 def parity_inputs(size: int, n: int = 4, seed: int = 0) -> np.ndarray:
@@ -48,6 +53,24 @@ def check_parity(fmt: str, reference: Mapping[str, np.ndarray], other: Mapping[s
     return {"images": n, "tolerance": tolerance, "max_abs_diff": diffs}
 
 
+def check_precision(trained_precision: str, trained: Mapping[str, np.ndarray], exported: Mapping[str, np.ndarray],
+                    n: int) -> dict:
+    """Raises if the float32 model differs from the trained one by more than its training precision allows;
+    returns the record kept in metadata."""
+    diffs = max_differences(trained, exported)
+    tolerance = PRECISION_TOLERANCE.get(trained_precision, PRECISION_TOLERANCE["float32"])
+    worst = max(diffs, key=diffs.get)
+    if diffs[worst] > tolerance:
+        raise ArtzooError(
+            f"the float32 rebuild of the {trained_precision} model differs from it by {diffs[worst]:.2e} on head "
+            f"{worst!r} (tolerance {tolerance:.0e} for {trained_precision}); the export was not written"
+        )
+    return {"trained": trained_precision, "exported": "float32", "images": n, "tolerance": tolerance,
+            "max_abs_diff": diffs}
+
+
 def keras_probabilities(model, images: np.ndarray) -> dict[str, np.ndarray]:
-    out = model.predict_on_batch(images)
+    """The model called directly (no XLA, as the exported graphs run), not `predict_on_batch`, which compiles
+    with XLA on a GPU and so computes through other kernels than the export it is compared with."""
+    out = model(images, training=False)
     return {k: np.asarray(v, np.float32) for k, v in out.items()}

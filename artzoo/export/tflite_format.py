@@ -11,15 +11,19 @@ import io
 import json
 from pathlib import Path
 
-import flatbuffers
 import keras
 import numpy as np
 import tensorflow as tf
-from ai_edge_litert import schema_py_generated as schema
-from ai_edge_litert.interpreter import Interpreter
 
 from artzoo import atomic
 from artzoo.errors import ArtzooError
+from artzoo.extras import require
+
+require("tflite", "ai_edge_litert")  # the `tflite` extra: one line naming it when missing
+import flatbuffers  # noqa: E402  (installed with ai-edge-litert and TensorFlow)
+from ai_edge_litert import schema_py_generated as schema  # noqa: E402
+from ai_edge_litert.interpreter import Interpreter  # noqa: E402
+
 from artzoo.export.parity import check_parity, keras_probabilities, parity_inputs
 from artzoo.export.serving_spec import METADATA_NAME, ServingSpec, validate_spec
 

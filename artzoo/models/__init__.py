@@ -1,5 +1,6 @@
-"""Models: backbone registry, custom layers, heads, the multi-head coordinator."""
+"""Models: backbone registry, custom layers, heads, the multi-head coordinator.
 
-# Every registered layer must be imported before `keras.models.load_model`; importing anything from
-# artzoo.models registers the cascade's layer too (the loaders import artzoo.models.layers).
-from artzoo.models import cascade as _cascade  # noqa: F401,E402
+The custom layers (`layers`, `cascade`) and the optimizers a model.keras trained under a mixed policy or with
+train.clipnorm holds (`artzoo.train.replica_optimizers`) are registered with Keras by `import artzoo`
+(`artzoo.registration`).
+"""

@@ -14,6 +14,7 @@ import tensorflow as tf
 
 from artzoo.errors import ArtzooError
 from artzoo.models.classifier import ATTENTION_LAYER
+from artzoo.models.float32_clone import float32_clone
 from artzoo.models.layers import SpatialSelfAttention
 
 
@@ -47,6 +48,7 @@ def attention_maps(model: keras.Model, images, size: Optional[int] = None, batch
     Args:
         size: when given, each map is resized (bilinear) to size x size and rescaled to sum to 1 again.
     """
+    model = float32_clone(model)  # the map of a 16-bit model, computed in float32
     maps = attention_map_model(model).predict(images, batch_size=batch_size, verbose=0).astype(np.float32)
     if size is None:
         return maps

@@ -117,12 +117,13 @@ class SpatialSelfAttention(layers.Layer):
         q = ops.reshape(self.query(features), (-1, tokens, self.query.filters))
         k = ops.reshape(self.key(features), (-1, tokens, self.key.filters))
         v = ops.reshape(self.value(features), (-1, tokens, self.value.filters))
+        # Scaled before the product, so q.k stays in float16's range; softmax in float32 under any policy.
+        q = q * ops.cast(1.0 / self.query.filters ** 0.5, q.dtype)
         scores = ops.matmul(q, ops.transpose(k, (0, 2, 1)))
-        scores = scores / ops.sqrt(ops.cast(self.query.filters, scores.dtype))
-        weights = ops.softmax(scores, axis=-1)  # (batch, query position, key position)
-        attended = ops.reshape(ops.matmul(weights, v), ops.shape(features))
+        weights = ops.softmax(ops.cast(scores, "float32"), axis=-1)  # (batch, query position, key position)
+        attended = ops.reshape(ops.matmul(ops.cast(weights, v.dtype), v), ops.shape(features))
         out = features + ops.cast(self.gamma, features.dtype) * attended
-        received = ops.mean(ops.cast(weights, "float32"), axis=1)  # attention each position receives
+        received = ops.mean(weights, axis=1)  # attention each position receives
         attention_map = ops.reshape(received, (-1, height, width))
         return out, attention_map
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import keras
 
+from artzoo.extras import require
 from artzoo.models.layers import PatchTokenGrid
 from artzoo.models.registry import register_backbone
 
@@ -35,7 +36,7 @@ def vit_blocks(backbone: keras.Model) -> list:
 
 def _vit(name: str, num_layers: int, num_heads: int, hidden_dim: int, mlp_dim: int):
     def build(weights, input_shape):
-        from keras_hub.models import ViTBackbone
+        ViTBackbone = require("hub", "keras_hub").models.ViTBackbone  # the `hub` extra
 
         vit = ViTBackbone(
             image_shape=tuple(input_shape), patch_size=PATCH_SIZE, num_layers=num_layers, num_heads=num_heads,

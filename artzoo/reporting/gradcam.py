@@ -1,6 +1,8 @@
 """Grad-CAM (Selvaraju et al.) and the self-attention module's maps for artzoo classifiers, at image size.
 
-Grad-CAM: the gradient of a head's class score with respect to the backbone's last feature map, averaged
+Both run on the model's float32 rebuild (`float32_clone`) when it was trained under a mixed policy.
+
+Grad-CAM: the gradient of a head's class log-probability with respect to the backbone's last feature map, averaged
 over positions, weighs the map's channels; the ReLU of the weighted sum, scaled to [0, 1] per image and
 resized bilinearly to the input's size, shows where the evidence for that class lies.
 
@@ -19,6 +21,7 @@ import tensorflow as tf
 
 from artzoo.errors import ArtzooError
 from artzoo.models.classifier import ATTENTION_LAYER, BACKBONE_NAME
+from artzoo.models.float32_clone import float32_clone
 
 
 def _layer_call_outputs(model: keras.Model, layer_name: str) -> list:
@@ -59,6 +62,7 @@ def grad_cam(model: keras.Model, images: np.ndarray, head: str, class_index: Opt
     heads = _head_names(model)
     if head not in heads:
         raise ArtzooError(f"head {head!r} is not an output of the model; its heads: {', '.join(heads)}")
+    model = float32_clone(model)  # a 16-bit feature map's gradients underflow: blank maps
     features = _layer_call_outputs(model, BACKBONE_NAME)[0]
     probe = keras.Model(model.inputs, [features, model.get_layer(head).output])
     images = tf.convert_to_tensor(np.asarray(images, dtype=np.float32))
@@ -67,7 +71,10 @@ def grad_cam(model: keras.Model, images: np.ndarray, head: str, class_index: Opt
         probs = tf.cast(probs, tf.float32)
         chosen = tf.argmax(probs, axis=-1, output_type=tf.int32) if class_index is None else tf.constant(class_index, tf.int32)
         score = tf.gather(probs, chosen, axis=1, batch_dims=1)
-    grads = tf.cast(tape.gradient(score, feature_map), tf.float32)
+        # The log-probability: its gradient does not vanish as a confident prediction's probability saturates
+        # (per image it is the probability's gradient / p, so the normalised map is the same where both work).
+        log_score = tf.math.log(score + 1e-30)
+    grads = tf.cast(tape.gradient(log_score, feature_map), tf.float32)
     feature_map = tf.cast(feature_map, tf.float32)
     channel_weights = tf.reduce_mean(grads, axis=(1, 2), keepdims=True)
     cam = tf.nn.relu(tf.reduce_sum(channel_weights * feature_map, axis=-1))
@@ -87,6 +94,7 @@ def attention_maps(model: keras.Model, images: np.ndarray) -> np.ndarray:
     """
     if not has_attention(model):
         raise ArtzooError(f"model has no {ATTENTION_LAYER!r} layer (train with model.attention=true)")
+    model = float32_clone(model)
     attention = _layer_call_outputs(model, ATTENTION_LAYER)[1]
     probe = keras.Model(model.inputs, attention)
     images = np.asarray(images, dtype=np.float32)

@@ -8,7 +8,7 @@ import numpy as np
 from artzoo.config import RunConfig
 from artzoo.data.pipeline import make_dataset
 from artzoo.data.sources import load_labeled_data
-from artzoo.models import layers as _registered_layers  # noqa: F401  (custom layers for load_model)
+from artzoo.models.float32_clone import float32_clone
 from artzoo.reporting import figures as fig
 from artzoo.reporting.gradcam import attention_maps, grad_cam, has_attention
 from artzoo.reporting.report_html import Figure
@@ -24,7 +24,8 @@ def draw_model_figures(run: RunDir, cfg: RunConfig, split: str, n_samples: int, 
     num_classes = {h.name: len(classes[h.name]) for h in heads}
     ds = make_dataset(data.split(split), heads, num_classes, cfg.data.image_size, cfg.data.batch_size,
                       resize=cfg.data.resize, cache=False)
-    model = keras.models.load_model(run.model_path, safe_mode=True)
+    # float32 once for every map (Grad-CAM of a 16-bit feature map goes blank); scanning on CPU is faster too
+    model = float32_clone(keras.models.load_model(run.model_path, safe_mode=True))
     samples = scan_split(model, ds, heads, n_mistakes=n_mistakes, n_samples=n_samples)
     result.mistakes += _mistake_figures(run, samples, classes, split)
     if not samples.images:

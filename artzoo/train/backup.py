@@ -7,12 +7,17 @@ metadata, replaced atomically afterwards, names it: replacing the metadata is th
 `double_checkpoint` the previous commit stays as `training_metadata.json.bkp` with its weights, and is used
 when the latest cannot be read.
 
+The weights are serialised in memory and written by plain Python file I/O: h5py writing straight to a full
+disk leaves half-closed HDF5 objects behind (seen ending in a segfault), where a Python write fails with a
+clean OSError(ENOSPC) that names the file.
+
 In a multi-worker run every worker restores from the chief's backup (`read_dir`, on storage all workers
 see) and writes its own backups to `backup_dir`, which for a non-chief worker is a scratch directory.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
 from pathlib import Path
@@ -87,8 +92,7 @@ class AtomicBackupAndRestore(keras.callbacks.BackupAndRestore):
         if self.save_freq != "epoch":
             name += f"-batch-{self._last_batch_seen:06d}"
         weights = f"{name}.weights.h5"
-        with atomic.replacing(directory / weights) as tmp:
-            self.model.save_weights(str(tmp), overwrite=True)
+        atomic.write_bytes(directory / weights, weights_h5_bytes(self.model, weights))
         latest = directory / METADATA
         if self.double_checkpoint and latest.is_file():
             atomic.write_text(directory / PREVIOUS, latest.read_text())
@@ -106,3 +110,21 @@ class AtomicBackupAndRestore(keras.callbacks.BackupAndRestore):
         for path in directory.glob("epoch-*.weights.h5"):
             if path.name not in keep:
                 path.unlink(missing_ok=True)
+
+
+class _NamedBuffer(io.BytesIO):
+    """An in-memory file whose str() is a `.weights.h5` name, which `Model.save_weights` asks for."""
+
+    def __init__(self, name: str):
+        super().__init__()
+        self._name = name
+
+    def __str__(self) -> str:
+        return self._name
+
+
+def weights_h5_bytes(model: keras.Model, name: str = "model.weights.h5") -> bytes:
+    """The bytes `model.save_weights(name)` would write (weights and optimizer state, HDF5)."""
+    buffer = _NamedBuffer(name)
+    model.save_weights(buffer)
+    return buffer.getvalue()

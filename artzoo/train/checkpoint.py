@@ -10,6 +10,7 @@ from typing import Optional
 import keras
 
 from artzoo import atomic
+from artzoo.train.backup import weights_h5_bytes
 
 
 def state_path(model_path: str | Path) -> Path:
@@ -47,10 +48,10 @@ class AtomicModelCheckpoint(keras.callbacks.ModelCheckpoint):
         if not self._should_save_model(epoch, batch, logs, filepath):
             return
         model = self.saves if self.saves is not None else self.model
-        with atomic.replacing(filepath) as tmp:
-            if self.save_weights_only:
-                model.save_weights(str(tmp), overwrite=True)
-            else:
+        if self.save_weights_only:  # HDF5 serialised in memory, written by Python (see train/backup.py)
+            atomic.write_bytes(filepath, weights_h5_bytes(model, Path(filepath).name))
+        else:
+            with atomic.replacing(filepath) as tmp:
                 model.save(str(tmp), overwrite=True)
         best = None if self.best is None else float(self.best)
         atomic.write_json(state_path(filepath), {"monitor": self.monitor, "best": best, "epoch": epoch})

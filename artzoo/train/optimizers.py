@@ -6,6 +6,8 @@ from typing import Optional
 
 import keras
 
+from artzoo.train.replica_optimizers import CrossReplicaLossScaleOptimizer, GlobalClipAdam
+
 
 def learning_rate_schedule(
     base: float, schedule: str, steps_per_epoch: int, epochs: int, step_epochs: int = 10, decay_rate: float = 0.1
@@ -31,7 +33,15 @@ def learning_rate_schedule(
     raise ValueError(f"unknown schedule {schedule!r}")
 
 
-def make_optimizer(learning_rate, clipnorm: Optional[float] = None) -> keras.optimizers.Optimizer:
-    return keras.optimizers.Adam(
-        learning_rate=learning_rate, beta_1=0.9, beta_2=0.999, epsilon=1e-8, clipnorm=clipnorm
-    )
+def make_optimizer(learning_rate, clipnorm: Optional[float] = None,
+                   policy: Optional[str] = None) -> keras.optimizers.Optimizer:
+    """Adam; `clipnorm` (train.clipnorm) clips the global norm of the gradient summed over all replicas.
+
+    Under the mixed_float16 policy (default: the global policy now) Adam is wrapped in dynamic loss scaling whose
+    overflow check covers every replica's gradients (`artzoo.train.replica_optimizers`).
+    """
+    settings = dict(learning_rate=learning_rate, beta_1=0.9, beta_2=0.999, epsilon=1e-8)
+    adam = GlobalClipAdam(global_clipnorm=clipnorm, **settings) if clipnorm else keras.optimizers.Adam(**settings)
+    if (policy or keras.mixed_precision.global_policy().name) == "mixed_float16":
+        return CrossReplicaLossScaleOptimizer(adam, name="loss_scale_optimizer")
+    return adam

@@ -17,6 +17,7 @@ from typing import Callable, Optional
 import keras
 
 from artzoo.config import RunConfig, TrainConfig
+from artzoo.data.pipeline import fill_caches
 from artzoo.errors import ArtzooError
 from artzoo.models.heads import head_loss, head_metrics
 from artzoo.run_dir import RunDir
@@ -123,6 +124,8 @@ def _run_phase(session: Session, model, phase: Phase, epoch: int, train_ds, val_
     previous = _previous_values(session.read, phase.index, first, cfg.train.monitor)
     callbacks, early = phase_callbacks(files, cfg.train, phase.index, first, backup, previous, saves=saves)
     end = epoch + phase.epochs
+    if first < end and session.dist.kind != "none":
+        fill_caches(train_ds, val_ds)  # before Keras's throwaway iterators can truncate a cold cache
     if first < end and not (early and early.stopped_before(fitted)):
         history = fitted.fit(train_ds, validation_data=val_ds, initial_epoch=first, epochs=end, shuffle=False,
                              callbacks=callbacks, verbose=session.verbose)
@@ -176,4 +179,5 @@ def compile_model(model, cfg: RunConfig, learning_rate, steps: int, epochs: int)
         # Weighted, so items whose label is missing for a head (sample weight 0) do not count in its metrics.
         weighted_metrics={h.name: head_metrics(h, num_classes[h.name]) for h in cfg.model.heads},
         jit_compile={"auto": "auto", "on": True, "off": False}[t.jit_compile],
+        steps_per_execution=t.steps_per_execution,
     )

@@ -1,11 +1,13 @@
 """progress.json: how far a run got, so that re-running the same command continues it instead of starting over.
 
     {"phases": {"frozen": {"next_epoch": 6}}, "trained": true, "export": "saved_models/genre/3",
-     "finished": true, "resumes": [{"phase": "fine_tune", "epoch": 8}]}
+     "export_sha256": "...", "export_token": "...", "finished": true, "resumes": [{"phase": "fine_tune", "epoch": 8}]}
 
-A phase is listed once its fit returned (its backup is deleted only after that is written); `export` is the
-version directory chosen before exporting, so a rerun after a kill during export neither exports twice nor
-skips it; `finished` is set last, after run.json.
+A phase is listed once its fit returned (its backup is deleted only after that is written). `export_token` is
+recorded before exporting and stored inside the export; `export` and its content digest `export_sha256` once
+it is published. So a rerun after a kill during export neither exports twice nor skips it, and never takes
+another run's export (same version number, other token or content) for its own. `finished` is set last,
+after run.json.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ class RunProgress:
     phases: dict[str, dict] = field(default_factory=dict)
     trained: bool = False
     export: Optional[str] = None
+    export_sha256: Optional[str] = None  # content digest of the published export (saved_model.version_digest)
+    export_token: Optional[str] = None  # stored in the export's metadata: finds it after a kill
     finished: bool = False
     resumes: list[dict] = field(default_factory=list)
     weights_sha256: Optional[str] = None  # of the weights when training ended

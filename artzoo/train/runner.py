@@ -9,11 +9,12 @@ scratch directory that is deleted at the end.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
-import math
 import shutil
 import tempfile
 import time
+import uuid
 from dataclasses import replace
 from pathlib import Path
 
@@ -22,28 +23,30 @@ import numpy as np
 import tensorflow as tf
 
 from artzoo.config import RunConfig
-from artzoo.data.augment import build_augmenter
-from artzoo.data.balance import balanced_epoch_size, class_weights
-from artzoo.data.mixing import build_mixer
+from artzoo.config_checks import check_head_classes, check_run_config
 from artzoo.data.pipeline import make_dataset
 from artzoo.data.sources import LabeledData, load_labeled_data
-from artzoo.errors import ArtzooError
+from artzoo.errors import ArtzooError, StorageError, as_user_error, storage_error
 from artzoo.evaluate import predict_with_labels, score_heads
 from artzoo.export.exporter import default_out, export_trained
-from artzoo.export.saved_model import next_version
+from artzoo.export.saved_model import find_export, read_metadata, version_digest
 from artzoo.models.classifier import build_classifier
+from artzoo.models.float32_clone import for_cpu_inference
 from artzoo.plots import confusion_matrix, training_curves
+from artzoo.provenance import environment
 from artzoo.reporting.thresholds import record_tuning, thresholds_by_head, tune_sigmoid_heads
-from artzoo.run_dir import RunDir
+from artzoo.run_dir import RunDir, default_path
+from artzoo.run_lock import holding_run
 from artzoo.train.cached_heads import maybe_cached_head_inputs
 from artzoo.train.checkpoint import state_path
 from artzoo.train.imbalance import (
-    imbalance_scores, print_imbalance, rare_augmentation, resolve_rare_classes, run_imbalance_report,
+    imbalance_scores, print_imbalance, resolve_rare_classes, run_imbalance_report,
 )
 from artzoo.train.phases import Session, fit_phases, lr_factor, plan_phases, say
 from artzoo.train.precision import precision_policy
-from artzoo.train.progress import RunProgress, config_changes
-from artzoo.train.strategy import Distribution, create_distribution, shard_by_data
+from artzoo.train.progress import PROGRESS_FILE, RunProgress, config_changes
+from artzoo.train.inputs import training_inputs
+from artzoo.train.strategy import Distribution, create_distribution
 
 
 class TrainedRun(RunDir):
@@ -61,9 +64,14 @@ class TrainedRun(RunDir):
 def train(cfg: RunConfig, verbose: int | str = "auto", data: LabeledData | None = None) -> TrainedRun:
     """Trains the model `cfg` describes (or continues its interrupted run) and returns its run directory.
 
+    The run directory must be new, empty or this config's run (anything else is refused before any data is
+    read) and is locked while training: a second process on it gets "in use by pid N". An OS error on the
+    way (full disk, permissions) stops the run with one line; what it finished is kept and a rerun resumes.
+
     Args:
         data: labelled splits to use instead of loading `cfg.data` (e.g. built in memory by a benchmark).
     """
+    check_run_config(cfg)
     if cfg.model.mode == "specialists":
         from artzoo.train.specialists import train_specialists
 
@@ -73,6 +81,15 @@ def train(cfg: RunConfig, verbose: int | str = "auto", data: LabeledData | None 
     seed_everything(cfg.train.seed, cfg.train.deterministic)
     if dist.num_workers > 1 and not cfg.run_dir:
         raise ArtzooError("strategy 'multiworker' needs --run-dir: every worker must name the same run directory")
+    if not dist.is_chief:
+        return _train_in(cfg, dist, None, verbose, data, started)
+    cfg = replace(cfg, run_dir=cfg.run_dir or default_path(cfg.task))
+    with holding_run(cfg.run_dir, cfg.task) as run, stops_resumably(run):
+        return _train_in(cfg, dist, run, verbose, data, started)
+
+
+def _train_in(cfg: RunConfig, dist: Distribution, run: RunDir | None, verbose, data, started: float) -> TrainedRun:
+    """The run in `run` (the chief's, locked) or, for another worker, in a scratch directory."""
     progress = previous_progress(cfg)
     if progress.finished:
         say(f"run directory {cfg.run_dir!r} holds a finished run; nothing to do (train again with a new --run-dir)")
@@ -80,8 +97,9 @@ def train(cfg: RunConfig, verbose: int | str = "auto", data: LabeledData | None 
     data = data if data is not None else load_labeled_data(cfg.data, cfg.model.heads)
     for split in (cfg.data.train_split, cfg.data.val_split):
         data.split(split)  # fails early, naming the splits that exist
+    check_head_classes(cfg.model.heads, data.classes, data.counts[cfg.data.train_split], cfg.data.train_split)
     continued = bool(progress.phases or progress.trained)
-    session = open_session(cfg, dist, progress, verbose)
+    session = open_session(cfg, dist, progress, verbose, run)
     try:
         outcome = _train(session, data, started)
     finally:
@@ -89,6 +107,23 @@ def train(cfg: RunConfig, verbose: int | str = "auto", data: LabeledData | None 
             shutil.rmtree(session.write.root, ignore_errors=True)
     resumed = continued or bool(session.resumed)
     return TrainedRun(session.read.root, "resumed" if outcome == "trained" and resumed else outcome)
+
+
+@contextlib.contextmanager
+def stops_resumably(run: RunDir):
+    """An OS error (full disk, permissions) becomes one line naming the path; when the run had saved work,
+    exit status 1 and how to resume."""
+    try:
+        yield
+    except Exception as err:
+        user = as_user_error(err)
+        if not isinstance(user, StorageError):
+            raise
+        saved = any(p.exists() for p in (run.root / PROGRESS_FILE, run.root / "backup", run.model_path))
+        if not saved:
+            raise user from err
+        raise storage_error(user, exit_code=1, note=f"the finished epochs are kept in {str(run.root)!r}: "
+                                                    "rerun the same command to continue") from err
 
 
 def seed_everything(seed: int, deterministic: bool) -> None:
@@ -112,10 +147,10 @@ def previous_progress(cfg: RunConfig) -> RunProgress:
     return RunProgress.load(previous.root)
 
 
-def open_session(cfg: RunConfig, dist: Distribution, progress: RunProgress, verbose) -> Session:
-    """The chief creates the run directory; another worker creates a scratch one and reads the chief's."""
+def open_session(cfg: RunConfig, dist: Distribution, progress: RunProgress, verbose, run: RunDir | None) -> Session:
+    """The chief writes its run directory `run`; another worker creates a scratch one and reads the chief's."""
     if dist.is_chief:
-        read = write = RunDir.create(cfg.run_dir, cfg.task)
+        read = write = run
     else:
         read = RunDir(cfg.run_dir)
         write = RunDir.create(tempfile.mkdtemp(prefix=f"artzoo-{dist.task.replace(':', '')}-"), cfg.task)
@@ -142,14 +177,14 @@ def _train(session: Session, data: LabeledData, started: float) -> str:
     model, resumed_trained = None, session.progress.trained
     with precision_policy(_precision_setting(cfg, dist)) as policy:
         if not session.progress.trained:
-            train_ds, val_ds = _datasets(model_cfg, data, batch, dist)
+            inputs = training_inputs(model_cfg, data, batch, dist)
             session.head_inputs, frozen_inputs = maybe_cached_head_inputs(model_cfg, data, batch, dist.num_workers,
                                                                           dist.kind)
             say(f"phase 1 trains the heads on {frozen_inputs}")
             session.progress.frozen_inputs = frozen_inputs
             with dist.strategy.scope():
                 model = build_classifier(model_cfg.model, data.classes, cfg.data.image_size)
-            fit_phases(session, model, train_ds, val_ds, math.ceil(max(_epoch_size(cfg, data, n_train), 1) / batch))
+            fit_phases(session, model, inputs.train, inputs.val, inputs.steps_per_epoch)
             session.progress.weights_sha256 = weights_digest(model)
             if dist.num_workers > 1:
                 say(f"{dist.task} final weights sha256 {session.progress.weights_sha256}")
@@ -159,7 +194,7 @@ def _train(session: Session, data: LabeledData, started: float) -> str:
     session.save_progress()
     trained_seconds = time.time() - started
     best = _best_model(session, model if not resumed_trained else None)
-    metrics = evaluate_splits(cfg, best, data, run)
+    metrics = evaluate_splits(cfg, for_cpu_inference(best), data, run)
     export_dir = _export_once(session, best, data.classes) if cfg.export.enabled else None
     _write_summary(session, best, metrics, export_dir, policy=policy, global_batch=batch, train_images=n_train,
                    train_seconds=round(trained_seconds, 1), total_seconds=round(time.time() - started, 1))
@@ -202,6 +237,8 @@ def _write_summary(session: Session, best, metrics: dict, export_dir, policy: st
         headline={split: {h: m.get("accuracy", m.get("f1_micro")) for h, m in per_head.items()}
                   for split, per_head in metrics.items()},
         export=str(export_dir) if export_dir else None,
+        environment=environment(),
+        export_sha256=progress.export_sha256 if export_dir else None,
         **timing,
     )
 
@@ -220,50 +257,44 @@ def weights_digest(model: keras.Model) -> str:
     return digest.hexdigest()
 
 
-def _datasets(cfg: RunConfig, data: LabeledData, batch_size: int, dist: Distribution):
-    """Train and val pipelines batched at the global batch size; Keras splits each batch over the replicas."""
-    heads = cfg.model.heads
-    num_classes = {h.name: len(data.classes[h.name]) for h in heads}
-    train_counts = data.counts[cfg.data.train_split]
-    weights = {h.name: class_weights(train_counts[h.name], h.class_weight) for h in heads if h.type == "softmax"}
-    rare_augmenter, rare_tables = rare_augmentation(cfg, data.classes)
-    common = dict(image_size=cfg.data.image_size, batch_size=batch_size, resize=cfg.data.resize,
-                  cache=cfg.data.cache, seed=cfg.train.seed)
-    train_ds = make_dataset(
-        data.split(cfg.data.train_split), heads, num_classes, training=True, shuffle_buffer=cfg.data.shuffle_buffer,
-        augmenter=build_augmenter(cfg.data.augment, cfg.train.seed),
-        mixer=build_mixer(cfg.data.augment, cfg.train.seed),
-        class_weights=weights, balance=cfg.data.balance, balance_head=cfg.data.balance_head,
-        rare_augmenter=rare_augmenter, rare_classes=rare_tables, **common,
-    )
-    val_ds = make_dataset(data.split(cfg.data.val_split), heads, num_classes, **common)
-    if dist.kind == "tpu":
-        train_ds = train_ds.rebatch(batch_size, drop_remainder=True)  # XLA on TPU wants one static batch shape
-    if dist.num_workers > 1:
-        train_ds, val_ds = shard_by_data(train_ds), shard_by_data(val_ds)
-    return train_ds, val_ds
-
-
-def _epoch_size(cfg: RunConfig, data: LabeledData, n_train: int) -> int:
-    """Training items per epoch once balanced (learning-rate schedules count steps)."""
-    if cfg.data.balance == "none":
-        return n_train
-    softmax = [h.name for h in cfg.model.heads if h.type == "softmax"]
-    head = cfg.data.balance_head or (softmax[0] if softmax else cfg.model.heads[0].name)
-    return balanced_epoch_size(data.counts[cfg.data.train_split][head], n_train, cfg.data.balance)
-
-
-def _export_once(session: Session, model, classes: dict[str, list[str]]):
-    """Exports the next SavedModel version, recording its path first so a rerun after a kill exports once."""
-    cfg = session.cfg
-    planned = session.progress.export
-    if planned and Path(planned).is_dir():
-        return Path(planned)  # exported before the kill; the rename made it complete
-    base = default_out(cfg)
-    version = next_version(base)
-    session.progress.export = str(base / str(version))
+def _export_once(session: Session, model, classes: dict[str, list[str]]) -> Path:
+    """Exports a new SavedModel version once per run, even across kills: the export carries a token recorded
+    in progress.json before it starts, so a rerun finds its own export by token (never another run's at the
+    same version number), and the version's content digest recorded after it is checked before reusing it."""
+    cfg, progress = session.cfg, session.progress
+    own = _recorded_export(session)
+    if own is not None:
+        return own
+    found = find_export(default_out(cfg), progress.export_token) if progress.export_token else None
+    if found is None:  # not published before a kill: export now, under a new token
+        progress.export_token, progress.export, progress.export_sha256 = uuid.uuid4().hex, None, None
+        session.save_progress()
+        found = export_run(cfg, model, classes, token=progress.export_token)
+    progress.export, progress.export_sha256 = str(found), version_digest(found)
     session.save_progress()
-    return export_run(cfg, model, classes, version)
+    return found
+
+
+def _recorded_export(session: Session) -> Path | None:
+    """The export progress.json records, if it is still there with the recorded content."""
+    progress = session.progress
+    if not progress.export:
+        return None
+    path = Path(progress.export)
+    if progress.export_sha256 is None:  # a run from before digests: its own only if the export names this run
+        try:
+            metadata = read_metadata(path)
+        except (ArtzooError, OSError, ValueError):
+            metadata = {}
+        if metadata.get("run_dir") == session.cfg.run_dir:
+            progress.export_sha256 = version_digest(path)
+            session.save_progress()
+            return path
+    elif path.is_dir() and version_digest(path) == progress.export_sha256:
+        return path
+    say(f"the export {str(path)!r} recorded by this run is missing, changed or another run's; exporting anew")
+    progress.export = progress.export_sha256 = progress.export_token = None
+    return None
 
 
 def evaluate_splits(cfg: RunConfig, model, data: LabeledData, run: RunDir) -> dict:
@@ -294,7 +325,9 @@ def evaluate_splits(cfg: RunConfig, model, data: LabeledData, run: RunDir) -> di
     return metrics
 
 
-def export_run(cfg: RunConfig, model, classes: dict[str, list[str]], version: int | None = None):
-    """Exports the best model as SavedModel `version` (default: the next) under `<export.dir>/<name>/`; sigmoid
-    heads decide at the thresholds tuned on val (read back from metrics.json)."""
-    return export_trained(cfg, model, classes, version)
+def export_run(cfg: RunConfig, model, classes: dict[str, list[str]], version: int | None = None,
+               token: str | None = None):
+    """Exports the best model as SavedModel `version` (default: the next free one) under `<export.dir>/<name>/`;
+    sigmoid heads decide at the thresholds tuned on val (read back from metrics.json). `token` is stored in
+    the export's metadata (`export_token`), for `find_export`."""
+    return export_trained(cfg, model, classes, version, token=token)

@@ -17,9 +17,10 @@ import tensorflow as tf
 from artzoo import atomic
 from artzoo.config import HeadConfig, RunConfig
 from artzoo.data.sources import LabeledData, load_labeled_data
-from artzoo.models import layers as _registered_layers  # noqa: F401  (custom layers for load_model)
 from artzoo.models.specialists import compose_specialists
-from artzoo.run_dir import RunDir
+from artzoo.provenance import environment
+from artzoo.run_dir import RunDir, default_path
+from artzoo.run_lock import holding_run
 
 
 def head_data(data: LabeledData, head: HeadConfig) -> LabeledData:
@@ -58,12 +59,18 @@ def specialist_config(cfg: RunConfig, head: HeadConfig, run: RunDir) -> RunConfi
 
 def train_specialists(cfg: RunConfig, verbose="auto", data: Optional[LabeledData] = None) -> RunDir:
     """Trains every head's specialist, composes them, evaluates and exports the composed model."""
-    from artzoo.train.runner import TrainedRun, evaluate_splits, export_run, train
+    from artzoo.train.runner import stops_resumably
 
     started = time.time()
+    cfg = replace(cfg, run_dir=cfg.run_dir or default_path(cfg.task))
+    with holding_run(cfg.run_dir, cfg.task) as run, stops_resumably(run):  # owned and locked, as a shared run
+        return _train_specialists(cfg, run, verbose, data, started)
+
+
+def _train_specialists(cfg: RunConfig, run: RunDir, verbose, data: Optional[LabeledData], started: float):
+    from artzoo.train.runner import TrainedRun, evaluate_splits, export_run, train
+
     data = data if data is not None else load_labeled_data(cfg.data, cfg.model.heads)
-    run = RunDir.create(cfg.run_dir, cfg.task)
-    cfg = replace(cfg, run_dir=str(run.root))
     run.save_config(cfg)
     run.write_json(run.labels_path, data.classes)
     run.write_json(run.data_path, {"source": data.source, "counts": data.counts, "quarantine": data.quarantine})
@@ -91,6 +98,7 @@ def train_specialists(cfg: RunConfig, verbose="auto", data: Optional[LabeledData
         headline={split: {h: m.get("accuracy", m.get("f1_micro")) for h, m in per_head.items()}
                   for split, per_head in metrics.items()},
         export=str(export_dir) if export_dir else None,
+        environment=environment(),
     )
     return TrainedRun(run.root, "trained")  # `artzoo train` reads the outcome, as for a shared run
 
