@@ -11,7 +11,8 @@ The public Python API (the `artzoo` command calls the same functions)::
     predictor = artzoo.load(run.path)                     # run dir, SavedModel, .keras, .tflite, .onnx
     predictor.predict(["painting.jpg"])                   # per-head labels and scores
     vectors = artzoo.embed("paintings/")                  # embeddings of a folder
-    artzoo.cluster(vectors, k=4)
+    artzoo.cluster(vectors, k=4, out="clusters")          # also: method="scan" | "hdbscan" | ..., views=[...]
+    artzoo.assign_clusters("clusters", ["new.jpg"])       # new works into the saved clusters
     artzoo.similar("painting.jpg", "index.npz", k=5)
 
 Importing artzoo is fast and imports no TensorFlow: the functions load on first use (module `__getattr__`).
@@ -32,6 +33,7 @@ _API = {
     "Run": "artzoo.api",
     "embed": "artzoo.api",
     "cluster": "artzoo.api",
+    "assign_clusters": "artzoo.api",
     "similar": "artzoo.api",
     "load": "artzoo.predictor",
     "Predictor": "artzoo.predictor",

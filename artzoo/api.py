@@ -201,17 +201,22 @@ def _embed_files(files: list[str], settings):
 
 
 def cluster(embeddings, k: Union[int, str, None] = None, method: str = "kmeans++", *, out: Optional[PathLike] = None,
-            map_method: str = "pca", gallery_size: int = 8, **settings):
+            map_method: str = "pca", gallery_size: int = 8, views=None, projector: bool = False, **settings):
     """Clusters embeddings; returns a `ClusterOutcome` (`.result.labels`, `.scores`, `.choice` for k="auto").
 
     Args:
         embeddings: an `EmbeddingSet`, an `.npz` from `embed`, or an (n, d) array.
-        k: number of clusters, "auto" (elbow, silhouette, Davies-Bouldin, Calinski-Harabasz), or None for dbscan.
-        method: kmeans++ | minibatch | gmm | dbscan | agglomerative.
-        out: also write the report there (metrics.json, clusters.csv, plots/ with a `map_method` map, pca or
-            tsne, and galleries of `gallery_size` images), as `artzoo cluster` does.
-        settings: other `ClusterSettings` (`normalize="l2"`, `reduce="pca:0.95"`, `seed`, `k_min`, `k_max`) or
-            `MethodSettings` (`n_init`, `covariance`, `eps`, `min_samples`, `linkage`).
+        k: number of clusters, "auto" (elbow, silhouette, Davies-Bouldin, Calinski-Harabasz), or None for dbscan
+            and hdbscan.
+        method: kmeans++ | minibatch | gmm | dbscan | agglomerative | hdbscan | scan.
+        out: also write the report there (metrics.json, clusters.csv, clusters.html, plots/ with a `map_method`
+            map, pca or tsne, and galleries of `gallery_size` images) and the fitted clusterer, which
+            `artzoo cluster assign` reuses, as `artzoo cluster` does; `projector=True` adds OUT/projector/.
+        views: for scan, augmented views of the same items (`embed(..., flip=True)`): `.npz` paths (a list or
+            one comma-separated string), `EmbeddingSet`s or arrays of the embeddings' shape.
+        settings: other `ClusterSettings` (`normalize="l2"`, `reduce="pca:0.95"`, `whiten`, `seed`, `k_min`,
+            `k_max`), `MethodSettings` (`n_init`, `covariance`, `eps`, `min_samples`, `min_cluster_size`,
+            `linkage`) or `ScanSettings` (`neighbours`, `entropy_weight`, `heads`, `epochs`, `rounds`, ...).
 
     >>> import numpy as np, artzoo
     >>> x = np.concatenate([np.zeros((20, 4)), np.ones((20, 4)) * 5]) + np.random.default_rng(0).normal(size=(40, 4))
@@ -219,33 +224,107 @@ def cluster(embeddings, k: Union[int, str, None] = None, method: str = "kmeans++
     >>> sorted(np.bincount(outcome.result.labels).tolist())
     [20, 20]
     """
-    import dataclasses
+    from artzoo.clustering.run import cluster_embeddings
 
-    import numpy as np
-
-    from artzoo.clustering.methods import MethodSettings
-    from artzoo.clustering.run import ClusterSettings, cluster_embeddings
-    from artzoo.embeddings.store import EmbeddingSet, load_embeddings
-
-    emb = embeddings
-    if isinstance(embeddings, (str, os.PathLike)):
-        emb = load_embeddings(embeddings)
-    elif not isinstance(embeddings, EmbeddingSet):
-        x = np.asarray(embeddings, dtype=np.float32)
-        if x.ndim != 2:
-            raise ArtzooError(f"embeddings must be a 2-D array (items x dims), got shape {x.shape}")
-        n = len(x)
-        emb = EmbeddingSet(x, [str(i) for i in range(n)], [""] * n, np.full(n, -1), [""] * n, [], {})
-    method_fields = {f.name for f in dataclasses.fields(MethodSettings)}
-    method_settings = MethodSettings(**{k: settings.pop(k) for k in list(settings) if k in method_fields})
-    cluster_settings = ClusterSettings(method=method, k=k, method_settings=method_settings, **settings)
-    outcome = cluster_embeddings(emb, cluster_settings)
+    emb = _embedding_set(embeddings)
+    cluster_settings = _cluster_settings(method, k, settings)
+    view_vectors = _views(views, emb) if views is not None else None
+    outcome = cluster_embeddings(emb, cluster_settings, view_vectors)
     if out is not None:
         from artzoo.clustering.report import write_report
 
         source = str(Path(embeddings).resolve()) if isinstance(embeddings, (str, os.PathLike)) else ""
-        write_report(emb, outcome, cluster_settings, out, map_method, gallery_size, source=source)
+        write_report(emb, outcome, cluster_settings, out, map_method, gallery_size, source=source,
+                     projector=projector)
     return outcome
+
+
+def assign_clusters(clusters: PathLike, items, *, out: Optional[PathLike] = None) -> dict:
+    """Assigns new works to the clusters saved by `cluster(..., out=DIR)` (or `artzoo cluster --out DIR`).
+
+    Args:
+        clusters: that output folder (it holds clusterer.json and its arrays / SCAN head).
+        items: image files and folders (embedded with the clusterer's own embedder), or raw embedding vectors
+            made the same way ((n, d) array or an `EmbeddingSet`).
+        out: also write the assignments there as CSV.
+
+    Returns `{"method", "k", "assignments": [{"id", "path", "cluster", "cluster_name", ...}, ...]}`, with
+    "probability" and "top" for gmm and scan, "distance" for the others, "membership" for hdbscan; -1 is noise.
+
+    >>> artzoo.cluster("index.npz", k=5, out="clusters")  # doctest: +SKIP
+    >>> artzoo.assign_clusters("clusters", ["new.jpg"])["assignments"][0]["cluster"]  # doctest: +SKIP
+    """
+    from artzoo.clustering.assign import assign_to_saved
+
+    return assign_to_saved(clusters, items, str(out) if out is not None else None)
+
+
+def settings_options(settings) -> dict:
+    """The keyword arguments of `cluster` that rebuild `settings` (a `ClusterSettings`), less method and k."""
+    import dataclasses
+
+    options = {f.name: getattr(settings, f.name) for f in dataclasses.fields(settings)
+               if f.name not in ("method", "k", "method_settings")}
+    method = settings.method_settings
+    options.update({f.name: getattr(method, f.name) for f in dataclasses.fields(method) if f.name != "scan"})
+    options.update(dataclasses.asdict(method.scan))
+    return options
+
+
+def _cluster_settings(method: str, k, settings: dict):
+    import dataclasses
+
+    from artzoo.clustering.methods import MethodSettings
+    from artzoo.clustering.run import ClusterSettings
+    from artzoo.clustering.scan_settings import ScanSettings
+
+    settings = dict(settings)
+    scan_fields = {f.name for f in dataclasses.fields(ScanSettings)}
+    method_fields = {f.name for f in dataclasses.fields(MethodSettings)} - {"scan"}
+    scan = ScanSettings(**{key: settings.pop(key) for key in list(settings) if key in scan_fields})
+    method_settings = MethodSettings(scan=scan, **{key: settings.pop(key) for key in list(settings)
+                                                   if key in method_fields})
+    cluster_fields = {f.name for f in dataclasses.fields(ClusterSettings)} - {"method", "k", "method_settings"}
+    unknown = sorted(set(settings) - cluster_fields)
+    if unknown:
+        raise ArtzooError(f"unknown clustering setting(s) {', '.join(unknown)}")
+    return ClusterSettings(method=method, k=k, method_settings=method_settings, **settings)
+
+
+def _embedding_set(embeddings):
+    import numpy as np
+
+    from artzoo.embeddings.store import EmbeddingSet, load_embeddings
+
+    if isinstance(embeddings, (str, os.PathLike)):
+        return load_embeddings(embeddings)
+    if isinstance(embeddings, EmbeddingSet):
+        return embeddings
+    x = np.asarray(embeddings, dtype=np.float32)
+    if x.ndim != 2:
+        raise ArtzooError(f"embeddings must be a 2-D array (items x dims), got shape {x.shape}")
+    n = len(x)
+    return EmbeddingSet(x, [str(i) for i in range(n)], [""] * n, np.full(n, -1), [""] * n, [], {})
+
+
+def _views(views, emb):
+    """(v, n, d) float32 views of `emb`'s items from paths, a comma-separated string, sets or arrays."""
+    import numpy as np
+
+    from artzoo.clustering.report import load_views
+
+    if isinstance(views, (str, os.PathLike)):
+        return load_views(str(views), emb)
+    stacked = []
+    for view in views:
+        if isinstance(view, (str, os.PathLike)):
+            stacked.extend(load_views(str(view), emb))
+            continue
+        vectors = np.asarray(getattr(view, "embeddings", view), dtype=np.float32)
+        if vectors.shape != emb.embeddings.shape:
+            raise ArtzooError(f"a view has shape {vectors.shape}, the embeddings {emb.embeddings.shape}")
+        stacked.append(vectors)
+    return np.stack(stacked)
 
 
 def similar(image: PathLike, index: PathLike, k: int = 8, gallery: Optional[PathLike] = None) -> dict:

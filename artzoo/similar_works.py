@@ -15,7 +15,11 @@ from artzoo.errors import ArtzooError
 
 def embedder_of(index: EmbeddingSet) -> EmbedderSettings:
     """The settings that rebuild the embedder an index was made with (recorded in its meta)."""
-    meta = index.meta
+    return embedder_from_meta(index.meta)
+
+
+def embedder_from_meta(meta: dict) -> EmbedderSettings:
+    """The settings that rebuild an embedder from the meta its embeddings recorded."""
     if "backbone" not in meta or "image_size" not in meta:
         raise ArtzooError("the index does not record its backbone and image size; re-create it with `artzoo embed`")
     if meta.get("model"):

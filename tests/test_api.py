@@ -141,6 +141,10 @@ def test_embed_similar_and_cluster(louvre_small, val_images, tmp_path):
     assert sorted(set(outcome.result.labels.tolist())) == [0, 1, 2, 3]
     report = json.loads((tmp_path / "clusters" / "metrics.json").read_text())
     assert report["k"] == 4 and report["scores"]["external"]["n_labelled"] == 24
+    assigned = artzoo.assign_clusters(tmp_path / "clusters", val_images[:1], out=tmp_path / "new.csv")
+    assert assigned["method"] == "kmeans++" and assigned["k"] == 4
+    assert assigned["assignments"][0]["cluster"] == outcome.result.labels[row]  # re-embedded, same cluster
+    assert (tmp_path / "new.csv").read_text().splitlines()[1].split(",")[2] == str(outcome.result.labels[row])
 
 
 def test_cluster_takes_a_plain_array():
@@ -150,6 +154,28 @@ def test_cluster_takes_a_plain_array():
     assert sorted(np.bincount(outcome.result.labels).tolist()) == [20, 20]
     with pytest.raises(ArtzooError, match="2-D array"):
         artzoo.cluster(np.zeros(5), k=2)
+
+
+def test_cluster_scan_and_hdbscan_save_clusterers_that_assign_vectors(tmp_path):
+    rng = np.random.default_rng(0)
+    x = np.concatenate([rng.normal(0, 1, (40, 6)), rng.normal(6, 1, (40, 6))]).astype(np.float32)
+    flipped = x + rng.normal(0, 0.1, x.shape).astype(np.float32)
+    scan = artzoo.cluster(x, k=2, method="scan", out=tmp_path / "scan", views=[flipped], seed=0, heads=2,
+                          epochs=3, rounds=0, neighbours=5)
+    assert sorted(np.bincount(scan.result.labels).tolist()) == [40, 40]
+    stages = json.loads((tmp_path / "scan" / "metrics.json").read_text())["method_info"]["stages"]
+    assert stages[0]["views"] == 2  # the original and the given view
+    again = artzoo.assign_clusters(tmp_path / "scan", x)
+    assert [a["cluster"] for a in again["assignments"]] == scan.result.labels.tolist()
+    assert all(0.5 <= a["probability"] <= 1.0 for a in again["assignments"])
+    dense = artzoo.cluster(x, method="hdbscan", out=tmp_path / "hdbscan", min_cluster_size=10)
+    assert len(set(dense.result.labels.tolist()) - {-1}) == 2
+    rows = artzoo.assign_clusters(tmp_path / "hdbscan", x)["assignments"]
+    assert [a["cluster"] for a in rows] == dense.result.labels.tolist() and "membership" in rows[0]
+    with pytest.raises(ArtzooError, match="unknown clustering setting.*bogus"):
+        artzoo.cluster(x, k=2, bogus=1)
+    with pytest.raises(ArtzooError, match="shape"):
+        artzoo.assign_clusters(tmp_path / "scan", x[:, :3])
 
 
 def test_create_model_builds_the_coordinator_with_named_heads():

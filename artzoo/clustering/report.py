@@ -9,27 +9,52 @@ from __future__ import annotations
 import csv
 import io
 from pathlib import Path
+from typing import Optional
 
 import numpy as np
 
 from artzoo import atomic, cluster_plots
-from artzoo.clustering.run import ClusterOutcome, ClusterSettings, cluster_embeddings, settings_dict
+from artzoo.clustering.clusterer import clusterer_from, save_clusterer
+from artzoo.clustering.html import write_clusters_html
+from artzoo.clustering.projector import write_projector
+from artzoo.clustering.run import ClusterOutcome, ClusterSettings, settings_dict
 from artzoo.embeddings.store import EmbeddingSet, load_embeddings
+from artzoo.errors import ArtzooError
 
 TOP_INFLUENCES = 3
 
 
 def cluster_file(embeddings_path: str | Path, settings: ClusterSettings, out_dir: str | Path,
-                 map_method: str = "pca", gallery_size: int = 8) -> dict:
-    """Loads an embeddings file, clusters it, writes the report; returns metrics.json's content."""
-    emb = load_embeddings(embeddings_path)
-    outcome = cluster_embeddings(emb, settings)
-    return write_report(emb, outcome, settings, out_dir, map_method, gallery_size,
-                        source=str(Path(embeddings_path).resolve()))
+                 map_method: str = "pca", gallery_size: int = 8, views: Optional[str] = None,
+                 projector: bool = False) -> dict:
+    """`artzoo.cluster(embeddings_path, ..., out=out_dir)` from a `ClusterSettings`; returns metrics.json's content.
+
+    `views`: comma-separated embeddings files of augmented copies of the same images (same ids), for SCAN."""
+    import json
+
+    from artzoo.api import cluster, settings_options
+
+    cluster(embeddings_path, settings.k, settings.method, out=out_dir, map_method=map_method,
+            gallery_size=gallery_size, views=views, projector=projector, **settings_options(settings))
+    return json.loads((Path(out_dir) / "metrics.json").read_text())
+
+
+def load_views(spec: str, emb: EmbeddingSet) -> np.ndarray:
+    """(v, n, d) from comma-separated embeddings files whose ids are `emb`'s, in the same order."""
+    views = []
+    for path in [p for p in spec.split(",") if p]:
+        view = load_embeddings(path)
+        if view.ids != emb.ids or view.embeddings.shape != emb.embeddings.shape:
+            raise ArtzooError(f"views file {path!r} does not hold the same items as the embeddings "
+                              f"({len(view)} x {view.embeddings.shape[1]} against {len(emb)} x "
+                              f"{emb.embeddings.shape[1]}, or other ids)")
+        views.append(view.embeddings)
+    return np.stack(views)
 
 
 def write_report(emb: EmbeddingSet, outcome: ClusterOutcome, settings: ClusterSettings, out_dir: str | Path,
-                 map_method: str = "pca", gallery_size: int = 8, source: str = "") -> dict:
+                 map_method: str = "pca", gallery_size: int = 8, source: str = "", projector: bool = False) -> dict:
+    """clusters.csv, plots/, clusters.html, the saved clusterer, metrics.json (and projector/ when asked)."""
     out = Path(out_dir)
     (out / "plots").mkdir(parents=True, exist_ok=True)
     distances = distance_to_centre(outcome.features, outcome.result)
@@ -37,6 +62,13 @@ def write_report(emb: EmbeddingSet, outcome: ClusterOutcome, settings: ClusterSe
     metrics = metrics_dict(emb, outcome, settings, source)
     metrics["plots"] = write_plots(emb, outcome, distances, out / "plots", map_method, gallery_size, settings.seed,
                                    metrics)
+    metrics["html"] = str(write_clusters_html(emb, outcome, distances, metrics, out / "clusters.html"))
+    clusterer = clusterer_from(outcome, emb, settings_dict(settings))
+    save_clusterer(clusterer, out)
+    if projector:
+        soft = outcome.result.responsibilities
+        metrics["projector"] = str(write_projector(emb, outcome.result.labels, None if soft is None else soft.max(1),
+                                                   clusterer.cluster_names, out / "projector"))
     atomic.write_json(out / "metrics.json", metrics)
     return metrics
 

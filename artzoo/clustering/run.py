@@ -13,8 +13,8 @@ from typing import Optional, Union
 import numpy as np
 
 from artzoo.clustering.choose_k import KChoice, choose_k
-from artzoo.clustering.methods import METHODS, ClusterResult, MethodSettings, fit_clusters
-from artzoo.clustering.reduce import prepare_features
+from artzoo.clustering.methods import FINDS_K, METHODS, ClusterResult, MethodSettings, fit_clusters
+from artzoo.clustering.reduce import apply_preparation, fit_preparation
 from artzoo.clustering.scores import external_scores, internal_scores
 from artzoo.embeddings.store import EmbeddingSet
 from artzoo.errors import ArtzooError, choice_error
@@ -28,6 +28,7 @@ class ClusterSettings:
     k_max: int = 12
     reduce: str = "none"
     normalize: str = "none"
+    whiten: bool = False
     seed: int = 0
     silhouette_sample: int = 5000
     method_settings: MethodSettings = field(default_factory=MethodSettings)
@@ -35,9 +36,10 @@ class ClusterSettings:
     def __post_init__(self):
         if self.method not in METHODS:
             raise choice_error("clustering method", self.method, METHODS)
-        if self.method == "dbscan" and self.k is not None:
-            raise ArtzooError(f"--k {self.k} does not apply to dbscan; it finds the clusters itself (use --eps)")
-        if self.method != "dbscan" and self.k is None:
+        if self.method in FINDS_K and self.k is not None:
+            raise ArtzooError(f"--k {self.k} does not apply to {self.method}; it finds the clusters itself "
+                              f"(use --eps or --min-cluster-size)")
+        if self.method not in FINDS_K and self.k is None:
             raise ArtzooError(f"--method {self.method} needs --k N or --k auto")
         if isinstance(self.k, str) and self.k != "auto":
             raise ArtzooError(f"--k {self.k!r} must be an integer >= 2 or auto")
@@ -64,23 +66,35 @@ class ClusterOutcome:
     seconds: dict
 
 
-def cluster_features(embeddings: np.ndarray, settings: ClusterSettings):
-    """Prepared features, how they were prepared, the k choice (for --k auto) and the clustering."""
-    x, preparation = prepare_features(embeddings, settings.normalize, settings.reduce, settings.seed)
+def cluster_features(embeddings: np.ndarray, settings: ClusterSettings, labels: Optional[np.ndarray] = None,
+                     views: Optional[np.ndarray] = None):
+    """Prepared features, how they were prepared, the k choice (for --k auto) and the clustering.
+
+    `labels` only score SCAN's stages; `views` (v, n, d) are augmented embeddings of the same items, prepared
+    with the transform fitted on `embeddings` (SCAN uses them as augmentations).
+    """
+    x, preparation, transform = fit_preparation(embeddings, settings.normalize, settings.reduce, settings.seed,
+                                                settings.whiten)
     choice = None
     k = settings.k
     if k == "auto":
         choice = choose_k(x, settings.method, range(settings.k_min, settings.k_max + 1), settings.seed,
                           settings.method_settings, settings.silhouette_sample)
         k = choice.k
-    result = fit_clusters(x, settings.method, k, settings.seed, settings.method_settings)
+    prepared_views = None
+    if views is not None:
+        prepared_views = np.stack([x] + [apply_preparation(v, transform) for v in views])
+    result = fit_clusters(x, settings.method, k, settings.seed, settings.method_settings, labels, prepared_views)
+    result.transform = transform
     return x, preparation, choice, result
 
 
-def cluster_embeddings(emb: EmbeddingSet, settings: ClusterSettings) -> ClusterOutcome:
+def cluster_embeddings(emb: EmbeddingSet, settings: ClusterSettings,
+                       views: Optional[np.ndarray] = None) -> ClusterOutcome:
     """Clusters the set and scores the result (against labels when the set has them)."""
     started = time.time()
-    x, preparation, choice, result = cluster_features(emb.embeddings, settings)
+    x, preparation, choice, result = cluster_features(emb.embeddings, settings,
+                                                      emb.labels if emb.labelled else None, views)
     fitted = time.time()
     scores = {"internal": internal_scores(x, result.labels, settings.seed, settings.silhouette_sample)}
     if emb.labelled:

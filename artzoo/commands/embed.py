@@ -29,7 +29,7 @@ def source_and_settings(args, model_path=None):
                         tfds_dir=args.tfds_dir, builder_config=args.builder_config, label=args.label)
     settings = EmbedderSettings(backbone=args.backbone, weights=args.weights, image_size=args.image_size,
                                 resize=args.resize, attention=args.attention, model_path=model_path,
-                                seed=args.seed, batch_size=args.batch_size)
+                                seed=args.seed, batch_size=args.batch_size, flip=getattr(args, "flip", False))
     return source, settings
 
 
@@ -39,6 +39,8 @@ def register(sub) -> None:
     p.add_argument("--model", help="a trained artzoo RUN_DIR/model.keras: embed with its pooled features")
     p.add_argument("--out", required=True, help="the .npz file to write (reused when inputs are unchanged)")
     p.add_argument("--force", action="store_true", help="recompute even when the cache matches")
+    p.add_argument("--flip", action="store_true",
+                   help="embed the mirror images: an augmented view for `artzoo cluster --method scan --views`")
     p.set_defaults(func=run)
 
 

@@ -45,6 +45,8 @@ class EmbedderSettings:
         model_path: a trained artzoo `model.keras`; its `pool` layer's output is the embedding.
         seed: seeds random initialisation (weights "none").
         batch_size: images per inference batch.
+        flip: embed the mirror image (left-right) instead: an augmented view of the same collection, e.g. for
+            `artzoo cluster --method scan --views`.
     """
 
     backbone: str = "mobilenet_v2"
@@ -55,6 +57,7 @@ class EmbedderSettings:
     model_path: Optional[str] = None
     seed: int = 0
     batch_size: int = 64
+    flip: bool = False
 
     def __post_init__(self):
         if self.resize not in RESIZE_MODES:
@@ -68,6 +71,8 @@ class EmbedderSettings:
         """What decides the vectors (not the batch size): settings plus the bytes of any weights/model file."""
         fields = asdict(self)
         fields.pop("batch_size")
+        if not fields["flip"]:
+            fields.pop("flip")  # keys of plain embeddings stay as they were before views existed
         for name in ("weights", "model_path"):
             value = fields[name]
             if value and value not in ("imagenet", "none") and Path(value).is_file():
@@ -128,15 +133,17 @@ def _describe(model: keras.Model, backbone: str, preprocessing: str, size: int, 
         "pooling": type(model.get_layer(POOL_LAYER)).__name__,
         "dims": int(model.output_shape[-1]),
         "seed": settings.seed,
+        "flip": settings.flip,
     }
 
 
 def embed_collection(model: keras.Model, images: ImageCollection | tf.data.Dataset, image_size: int,
-                     resize: str = "squash", batch_size: int = 64, what: str = "embed") -> np.ndarray:
+                     resize: str = "squash", batch_size: int = 64, flip: bool = False,
+                     what: str = "embed") -> np.ndarray:
     """Runs `model` over the images (parallel decode + resize, batched, prefetched, each batch through a compiled
-    `model(x)` while the next is decoded); (n, d) float32. A progress bar named `what` counts the images
-    (`artzoo.progress_bars`)."""
-    ds = embed_pipeline(images, image_size, resize, batch_size)
+    `model(x)` while the next is decoded); (n, d) float32. `flip`: the mirror images. A progress bar named `what`
+    counts the images (`artzoo.progress_bars`)."""
+    ds = embed_pipeline(images, image_size, resize, batch_size, flip)
     infer = inference_function(model)
     total = len(images) if isinstance(images, ImageCollection) else None
     batches = [np.asarray(infer(images), dtype=np.float32)
@@ -147,7 +154,7 @@ def embed_collection(model: keras.Model, images: ImageCollection | tf.data.Datas
 
 
 def embed_pipeline(images: ImageCollection | tf.data.Dataset, image_size: int, resize: str = "squash",
-                   batch_size: int = 64) -> tf.data.Dataset:
+                   batch_size: int = 64, flip: bool = False) -> tf.data.Dataset:
     """Batches of float32 pixels: files read, decoded and resized in parallel, in order, prefetched.
 
     Pixels are whole numbers after resizing (`resize_image` rounds), exactly as the training pipeline caches them.
@@ -155,7 +162,8 @@ def embed_pipeline(images: ImageCollection | tf.data.Dataset, image_size: int, r
     encoded = images.encoded() if isinstance(images, ImageCollection) else images
 
     def prepare(image_bytes):
-        return resize_image(decode_rgb(image_bytes), image_size, resize)
+        image = decode_rgb(image_bytes)
+        return resize_image(tf.image.flip_left_right(image) if flip else image, image_size, resize)
 
     ds = encoded.map(prepare, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
     return ds.batch(batch_size).prefetch(tf.data.AUTOTUNE)
