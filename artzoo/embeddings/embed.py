@@ -79,7 +79,8 @@ def embed(source: DataSource, settings: EmbedderSettings, out: str | Path, force
     collection = source.collection()
     log(f"{len(collection)} images from {collection.source} ({len(collection.quarantined)} quarantined)")
     model, description = build_embedder(settings)
-    vectors = embed_collection(model, collection, description["image_size"], settings.resize, settings.batch_size)
+    vectors = embed_collection(model, collection, description["image_size"], settings.resize, settings.batch_size,
+                               decode=settings.decode)
     meta = {
         **description,
         "source": collection.source,
