@@ -76,9 +76,8 @@ class PixelModelExport(ExportedModel):
         self.heads = [(h.name, h.type) for h in spec.heads]
         self.top_k = {h.name: h.k for h in spec.heads}
         self._pixels = tf.function(
-            lambda data, index: model_pixels(
-                bounded_decode(data, index, spec.max_image_bytes, spec.max_pixels, spec.image_size, spec.resize,
-                               spec.decode), spec.image_size, spec.resize),
+            lambda data, index: model_pixels(bounded_decode(data, index, spec.max_image_bytes, spec.max_pixels),
+                                             spec.image_size, spec.resize),
             input_signature=[tf.TensorSpec([], tf.string), tf.TensorSpec([], tf.int64)],
         )
 

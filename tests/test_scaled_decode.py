@@ -13,7 +13,6 @@ from artzoo.config import load_task_config
 from artzoo.data.resize import decode_for_size, decode_rgb, model_input
 from artzoo.embeddings.extractor import EmbedderSettings
 from artzoo.errors import ArtzooError
-from artzoo.export.serving_spec import ServingSpec
 from tests.conftest import LOUVRE, requires_shared
 
 
@@ -66,11 +65,10 @@ def test_real_painting_psnr_against_full_decode():
     assert 30 < psnr < 80
 
 
-def test_decode_setting_is_checked_and_old_exports_keep_full_decode():
+def test_decode_setting_is_checked():
     with pytest.raises(ArtzooError, match="decode"):
         EmbedderSettings(decode="draft")
     with pytest.raises(ArtzooError, match="data.decode"):
         load_task_config("genre", {"data.decode": "fast"})
-    assert load_task_config("genre").data.decode == "scaled"
-    old = ServingSpec.from_json({"heads": [{"name": "genre", "classes": ["a", "b"]}], "image_size": 64})
-    assert old.decode == "full"  # its SavedModel graph was traced with full decoding
+    assert load_task_config("genre").data.decode == "full"  # exports decode in full: training matches them
+    assert EmbedderSettings().decode == "scaled"

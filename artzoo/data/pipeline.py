@@ -39,7 +39,7 @@ def make_dataset(
     batch_size: int,
     *,
     resize: str = "squash",
-    decode: str = "scaled",
+    decode: str = "full",
     training: bool = False,
     augmenter=None,
     mixer=None,

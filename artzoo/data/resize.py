@@ -1,5 +1,9 @@
 """Decoding and resizing in TensorFlow ops only, shared by the training pipeline and exported signatures
-(so a served model sees pixels prepared exactly as in training)."""
+(so a served model sees pixels prepared exactly as in training, with data.decode "full", the default).
+
+`model_input` is the one entry for pipelines (training, evaluation, embedding); exports decode in full with
+`decode_rgb`, because their `serving_images` signature, fed pixels a client decoded, must answer as
+`serving_default` does for the same file."""
 
 from __future__ import annotations
 

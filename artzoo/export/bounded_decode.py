@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import tensorflow as tf
 
-from artzoo.data.resize import decode_for_size, resize_image
+from artzoo.data.resize import decode_rgb, resize_image
 
 FORMATS = "JPEG, PNG, BMP or WebP"
 UNKNOWN = -1  # a header that does not state its size (made a tensor inside the traced graph)
@@ -27,10 +27,8 @@ def model_pixels(image: tf.Tensor, size: int, resize: str) -> tf.Tensor:
     return tf.round(resize_image(image, size, resize))
 
 
-def bounded_decode(image_bytes: tf.Tensor, index: tf.Tensor, max_bytes: int, max_pixels: int,
-                   size: int = 0, resize: str = "squash", decode: str = "full") -> tf.Tensor:
-    """Decodes one encoded image to uint8 (H, W, 3) after checking its size, format and pixel count; with
-    decode "scaled", a large JPEG comes out reduced for a model input of `size` (`decode_for_size`).
+def bounded_decode(image_bytes: tf.Tensor, index: tf.Tensor, max_bytes: int, max_pixels: int) -> tf.Tensor:
+    """Decodes one encoded image to uint8 (H, W, 3) after checking its size, format and pixel count.
 
     Args:
         image_bytes: scalar tf.string.
@@ -40,7 +38,7 @@ def bounded_decode(image_bytes: tf.Tensor, index: tf.Tensor, max_bytes: int, max
     """
     _, checks = _size_checks(image_bytes, index, max_bytes, max_pixels)
     with tf.control_dependencies(checks):
-        return decode_for_size(image_bytes, size, resize, decode)
+        return decode_rgb(image_bytes)
 
 
 def checked_size(image_bytes: tf.Tensor, index: tf.Tensor, max_bytes: int, max_pixels: int) -> tf.Tensor:

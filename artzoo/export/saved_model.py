@@ -32,7 +32,7 @@ import tensorflow as tf
 from artzoo import atomic
 from artzoo.errors import ArtzooError
 from artzoo.export.bounded_decode import model_pixels, pixel_checks, request_checks
-from artzoo.data.resize import decode_for_size
+from artzoo.data.resize import decode_rgb
 from artzoo.export.head_outputs import head_outputs
 from artzoo.export.serving_spec import (  # noqa: F401  (HeadSpec: public, used by callers)
     BYTES_INPUT, BYTES_SIGNATURE, IMAGES_INPUT, IMAGES_SIGNATURE, METADATA_FILE, HeadSpec, ServingSpec, validate_spec,
@@ -156,7 +156,7 @@ def build_archive(model: keras.Model, spec: ServingSpec) -> keras.export.ExportA
         checks = request_checks(image_bytes, spec.max_batch, spec.max_image_bytes, spec.max_pixels,
                                 spec.max_request_pixels)
         with tf.control_dependencies(checks):
-            images = tf.map_fn(lambda item: model_pixels(decode_for_size(item, size, spec.resize, spec.decode), size, spec.resize), image_bytes,
+            images = tf.map_fn(lambda item: model_pixels(decode_rgb(item), size, spec.resize), image_bytes,
                                fn_output_signature=pixels_spec)
         return outputs(images)
 

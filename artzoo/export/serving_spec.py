@@ -67,7 +67,6 @@ class ServingSpec:
     heads: list[HeadSpec]
     image_size: int
     resize: str = "squash"
-    decode: str = "full"  # JPEG decoding as in training (data.decode); "full" for metadata written before it existed
     max_image_bytes: int = 20_000_000
     max_pixels: Optional[int] = None
     max_batch: int = MAX_BATCH
