@@ -161,7 +161,7 @@ def embed(images: Union[PathLike, Sequence[PathLike], None] = None, *, dataset: 
         dataset: a TFDS dataset name instead (`manual_dir=`, `tfds_dir=`, `builder_config=`, `label=` in options).
         out: an `.npz` cache: reused when the images and settings are unchanged (folders and datasets).
         backbone, weights, image_size: the embedder; or `model`: a trained run's `model.keras`.
-        options: other `EmbedderSettings` (`resize`, `attention`, `seed`, `batch_size`) or data options.
+        options: other `EmbedderSettings` (`resize`, `decode`, `attention`, `seed`, `batch_size`) or data options.
 
     >>> import artzoo
     >>> vectors = artzoo.embed(["a.jpg", "b.jpg"], backbone="mobilenet_2_5", image_size=64)  # doctest: +SKIP
@@ -195,7 +195,8 @@ def _embed_files(files: list[str], settings):
 
     collection = files_collection(files)
     model, description = build_embedder(settings)
-    vectors = embed_collection(model, collection, description["image_size"], settings.resize, settings.batch_size)
+    vectors = embed_collection(model, collection, description["image_size"], settings.resize, settings.batch_size,
+                               decode=settings.decode)
     return EmbeddingSet(vectors, collection.ids, collection.paths, collection.labels, collection.splits,
                         collection.class_names, {**description, "source": "files"})
 

@@ -56,6 +56,11 @@ class DataConfig:
     image_size: int = 224
     batch_size: int = 32
     resize: Literal["squash", "crop", "pad", "trim"] = "squash"  # trim: cut black padding bars, then squash
+    # JPEG decoding (artzoo.data.resize.decode_for_size): "scaled" decodes a large JPEG at 1/2, 1/4 or 1/8 scale
+    # straight from its DCT when that still covers image_size (bench/decode_quality.py); "full" decodes it whole.
+    # Default full: training decodes each image once (then the cache), and exports always decode in full (their
+    # serving_images signature must match serving_default on client-decoded pixels), so full keeps serving exact.
+    decode: Literal["scaled", "full"] = "full"
     cache: bool = True
     shuffle_buffer: int = 2048
     # Drop a last partial training batch: auto = where the training step compiles with XLA (jit_compile on, auto

@@ -43,7 +43,7 @@ def evaluate_folder(run_dir: str, data_dir: str, out: Optional[str] = None, tta:
     metrics = {}
     for split, ds in data.splits.items():
         batches = make_dataset(ds, [head], {head.name: len(classes[head.name])}, cfg.data.image_size,
-                               cfg.data.batch_size, resize=cfg.data.resize, cache=False)
+                               cfg.data.batch_size, resize=cfg.data.resize, decode=cfg.data.decode, cache=False)
         probs, labels = predict_with_labels(model, batches, [head])
         metrics[split] = score_heads(probs, labels, [head], classes)
         m = metrics[split][head.name]

@@ -25,12 +25,14 @@ def embedder_from_meta(meta: dict) -> EmbedderSettings:
     if meta.get("model"):
         if not Path(meta["model"]).is_file():
             raise ArtzooError(f"the index was embedded with model {meta['model']!r}, which no longer exists")
-        return EmbedderSettings(model_path=meta["model"], resize=meta.get("resize", "squash"))
+        return EmbedderSettings(model_path=meta["model"], resize=meta.get("resize", "squash"),
+                                decode=meta.get("decode", "full"))
     weights = meta.get("weights", "imagenet")
     if weights not in ("imagenet", "none") and not Path(str(weights)).is_file():
         raise ArtzooError(f"the index was embedded with weights {weights!r}, which cannot be rebuilt here")
     return EmbedderSettings(backbone=meta["backbone"], weights=weights, image_size=meta["image_size"],
-                            resize=meta.get("resize", "squash"), attention=bool(meta.get("attention")),
+                            resize=meta.get("resize", "squash"), decode=meta.get("decode", "full"),
+                            attention=bool(meta.get("attention")),
                             seed=int(meta.get("seed", 0)))
 
 
@@ -57,7 +59,8 @@ def find_similar(image: str, index_path: str | Path, k: int = 8, gallery: Option
     if description["dims"] != index.embeddings.shape[1]:
         raise ArtzooError(f"the rebuilt embedder gives {description['dims']} dims but the index holds "
                           f"{index.embeddings.shape[1]}")
-    vector = embed_collection(model, query, description["image_size"], description["resize"], 1)[0]
+    vector = embed_collection(model, query, description["image_size"], description["resize"], 1,
+                              decode=description.get("decode", "full"))[0]
     top, scores = cosine_top_k(vector, index.embeddings, k)
     hits = [{"rank": rank, "id": index.ids[i], "path": index.paths[i], "score": round(float(s), 6),
              "label": index.class_names[index.labels[i]] if index.labels[i] >= 0 and index.class_names else ""}

@@ -100,7 +100,7 @@ def embeddings(cfg, data, model, split):
     heads = cfg.model.heads
     num_classes = {h.name: len(data.classes[h.name]) for h in heads}
     ds = make_dataset(data.split(split), heads, num_classes, cfg.data.image_size, 128,
-                      resize=cfg.data.resize, cache=False)
+                      resize=cfg.data.resize, decode=cfg.data.decode, cache=False)
     features, labels = [], {h.name: [] for h in heads}
     for images, targets, _ in ds:
         features.append(np.asarray(model.predict_on_batch(images), dtype=np.float32))

@@ -87,7 +87,8 @@ def embed_inputs(clusterer: Clusterer, inputs: Sequence[str]):
     vectors, ids, paths = [], [], []
     for c in collections:
         vectors.append(embed_collection(model, c, description["image_size"], description["resize"],
-                                        int(clusterer.embedder.get("batch_size", 32)), what="assign embed"))
+                                        int(clusterer.embedder.get("batch_size", 32)), what="assign embed",
+                                        decode=description.get("decode", "full")))
         ids += c.ids
         paths += c.paths
     return np.concatenate(vectors), ids, paths

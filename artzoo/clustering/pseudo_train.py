@@ -47,11 +47,11 @@ def pseudo_label_dataset(collection: ImageCollection, pseudo: np.ndarray, keep: 
 
 def fine_tune_on_pseudo_labels(classifier: keras.Model, backbone: str, collection: ImageCollection,
                                pseudo: np.ndarray, keep: np.ndarray, k: int, image_size: int, resize: str,
-                               settings: FineTuneSettings, seed: int) -> dict:
+                               settings: FineTuneSettings, seed: int, decode: str = "scaled") -> dict:
     """Trains `classifier` in place on the kept items' pseudo-labels; returns the last epoch's logs per phase."""
     augmenter = build_augmenter(AugmentConfig(), seed) if settings.augment else None
     train_ds = make_dataset(pseudo_label_dataset(collection, pseudo, keep), [HEAD], {HEAD.name: k}, image_size,
-                            settings.batch_size, resize=resize, training=True, augmenter=augmenter,
+                            settings.batch_size, resize=resize, decode=decode, training=True, augmenter=augmenter,
                             shuffle_buffer=int(keep.sum()), seed=seed)
     logs = {}
     phases = [("head", settings.head_epochs, settings.learning_rate),

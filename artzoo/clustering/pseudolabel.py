@@ -102,7 +102,8 @@ class PseudoLabelLoop:
 
     def features_and_predictions(self) -> tuple[np.ndarray, np.ndarray]:
         out = embed_collection(self.both, self.collection, self.image_size, self.embedder.resize,
-                               self.embedder.batch_size, what=f"round {len(self.rows)} embed")
+                               self.embedder.batch_size, what=f"round {len(self.rows)} embed",
+                               decode=self.embedder.decode)
         return out[:, :self.dims], out[:, self.dims:]
 
     def cluster(self, features: np.ndarray, previous) -> ClusterOutcome:
@@ -144,7 +145,7 @@ class PseudoLabelLoop:
         c = self.collection
         meta = {"backbone": self.embedder.backbone, "weights": self.embedder.weights if r == 0 else
                 f"pseudo-label round {r}", "preprocessing": self.preprocessing, "image_size": self.image_size,
-                "resize": self.embedder.resize, "attention": self.embedder.attention, "source": c.source,
+                "resize": self.embedder.resize, "decode": self.embedder.decode, "attention": self.embedder.attention, "source": c.source,
                 "round": r, "dims": int(features.shape[1]), "count": len(c),
                 "model": str((self.out / "model.keras").resolve()) if r == self.settings.rounds else None}
         emb = EmbeddingSet(features, c.ids, c.paths, c.labels, c.splits, c.class_names, meta)
@@ -160,7 +161,7 @@ class PseudoLabelLoop:
             if r > 0:
                 train_logs = fine_tune_on_pseudo_labels(self.classifier, self.embedder.backbone, self.collection,
                                                         previous, keep, s.k, self.image_size, self.embedder.resize,
-                                                        s.fine_tune, s.seed + r)
+                                                        s.fine_tune, s.seed + r, decode=self.embedder.decode)
             features, probs = self.features_and_predictions()
             outcome = self.cluster(features, previous)
             self.record(r, features, probs, outcome, keep, previous, train_logs, time.time() - started)

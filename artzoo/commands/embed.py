@@ -15,6 +15,8 @@ def add_data_arguments(p) -> None:
     p.add_argument("--weights", default="imagenet", help="imagenet | none | path to a weights file")
     p.add_argument("--image-size", type=int, help="input side in pixels (default: the backbone's)")
     p.add_argument("--resize", default="squash", help="squash | crop | pad")
+    p.add_argument("--decode", default="scaled",
+                   help="scaled (large JPEGs decoded at 1/2-1/8 scale straight from the DCT, default) | full")
     p.add_argument("--attention", action="store_true",
                    help="self-attention after the backbone (the identity until trained, e.g. by pseudolabel)")
     p.add_argument("--batch-size", type=int, default=64)
@@ -28,7 +30,7 @@ def source_and_settings(args, model_path=None):
     source = DataSource(data_dir=args.data_dir, dataset=args.dataset, manual_dir=args.manual_dir,
                         tfds_dir=args.tfds_dir, builder_config=args.builder_config, label=args.label)
     settings = EmbedderSettings(backbone=args.backbone, weights=args.weights, image_size=args.image_size,
-                                resize=args.resize, attention=args.attention, model_path=model_path,
+                                resize=args.resize, decode=args.decode, attention=args.attention, model_path=model_path,
                                 seed=args.seed, batch_size=args.batch_size, flip=getattr(args, "flip", False))
     return source, settings
 

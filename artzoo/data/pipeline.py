@@ -25,7 +25,7 @@ from artzoo.data.balance import (
     undersample_mask,
 )
 from artzoo.data.rare_augment import augment_batches
-from artzoo.data.resize import decode_rgb, resize_image
+from artzoo.data.resize import model_input
 from artzoo.errors import ArtzooError, choice_error
 
 AUTOTUNE = tf.data.AUTOTUNE
@@ -40,6 +40,7 @@ def make_dataset(
     batch_size: int,
     *,
     resize: str = "squash",
+    decode: str = "full",
     training: bool = False,
     augmenter=None,
     mixer=None,
@@ -61,6 +62,7 @@ def make_dataset(
     missing. `balance` ("undersample" / "resample", training only) balances the classes of `balance_head`
     (default: the first softmax head); "sources" draws equally from each set of labelled heads (collections); `mixer` (MixUp / CutMix, training only) mixes images and targets.
     `rare_augmenter` replaces `augmenter` on items of the classes marked True in `rare_classes[head]`.
+    `decode`: "scaled" or "full" JPEG decoding (`artzoo.data.resize.decode_for_size`).
     `pixels`: the image dtype handed over, "float32" or "uint8"; `drop_remainder` (training only) drops a last
     partial batch.
     """
@@ -72,7 +74,7 @@ def make_dataset(
     if head and balance == "undersample":
         data = undersample(data, undersample_mask(head_labels(data, head), seed))
     def prepare(items):
-        decoded = items.map(_decode_fn(image_size, resize), num_parallel_calls=AUTOTUNE)
+        decoded = items.map(_decode_fn(image_size, resize, decode), num_parallel_calls=AUTOTUNE)
         return decoded.cache() if cache else decoded
 
     if training and balance == "sources":  # equal draws from each set of labelled heads (each collection)
@@ -97,12 +99,11 @@ def make_dataset(
     return ds.map(_pixels_fn(pixels), num_parallel_calls=AUTOTUNE).prefetch(AUTOTUNE)
 
 
-def _decode_fn(image_size: int, resize: str):
-    def decode(image_bytes, labels):
-        image = resize_image(decode_rgb(image_bytes), image_size, resize)
-        return tf.cast(image, tf.uint8), labels
+def _decode_fn(image_size: int, resize: str, decode: str):
+    def prepare(image_bytes, labels):
+        return tf.cast(model_input(image_bytes, image_size, resize, decode), tf.uint8), labels
 
-    return decode
+    return prepare
 
 
 def _balance_head(heads: Sequence[HeadConfig], name: Optional[str]) -> str:

@@ -80,7 +80,7 @@ def embed(source: DataSource, settings: EmbedderSettings, out: str | Path, force
     log(f"{len(collection)} images from {collection.source} ({len(collection.quarantined)} quarantined)")
     model, description = build_embedder(settings)
     vectors = embed_collection(model, collection, description["image_size"], settings.resize, settings.batch_size,
-                               flip=settings.flip)
+                               flip=settings.flip, decode=settings.decode)
     meta = {
         **description,
         "source": collection.source,

@@ -21,7 +21,7 @@ import numpy as np
 import tensorflow as tf
 
 from artzoo.config import HeadConfig, ModelConfig
-from artzoo.data.resize import RESIZE_MODES, decode_rgb, resize_image
+from artzoo.data.resize import DECODES, RESIZE_MODES, decode_for_size, resize_image
 from artzoo.embeddings.images import ImageCollection
 from artzoo.errors import ArtzooError, choice_error
 from artzoo.models.classifier import ATTENTION_LAYER, build_classifier
@@ -40,6 +40,7 @@ class EmbedderSettings:
         weights: "imagenet", "none" or a weights file path.
         image_size: square input side; None: the backbone's default size (or the trained model's).
         resize: "squash", "crop" or "pad" (see `artzoo.data.resize`).
+        decode: "scaled" (large JPEGs decoded at a DCT scale that still covers the input) or "full".
         attention: add the self-attention module after the backbone. Fresh, its gamma is 0, so it is the
             identity until trained (e.g. by `artzoo pseudolabel --attention`).
         model_path: a trained artzoo `model.keras`; its `pool` layer's output is the embedding.
@@ -53,6 +54,7 @@ class EmbedderSettings:
     weights: str = "imagenet"
     image_size: Optional[int] = None
     resize: str = "squash"
+    decode: str = "scaled"
     attention: bool = False
     model_path: Optional[str] = None
     seed: int = 0
@@ -62,6 +64,8 @@ class EmbedderSettings:
     def __post_init__(self):
         if self.resize not in RESIZE_MODES:
             raise choice_error("resize mode", self.resize, RESIZE_MODES)
+        if self.decode not in DECODES:
+            raise choice_error("decode", self.decode, DECODES)
         if self.batch_size < 1:
             raise ArtzooError(f"--batch-size {self.batch_size} must be at least 1")
         if self.image_size is not None and self.image_size < 1:
@@ -129,6 +133,7 @@ def _describe(model: keras.Model, backbone: str, preprocessing: str, size: int, 
         "preprocessing": preprocessing,
         "image_size": size,
         "resize": settings.resize,
+        "decode": settings.decode,
         "attention": has_attention,
         "pooling": type(model.get_layer(POOL_LAYER)).__name__,
         "dims": int(model.output_shape[-1]),
@@ -139,11 +144,11 @@ def _describe(model: keras.Model, backbone: str, preprocessing: str, size: int, 
 
 def embed_collection(model: keras.Model, images: ImageCollection | tf.data.Dataset, image_size: int,
                      resize: str = "squash", batch_size: int = 64, flip: bool = False,
-                     what: str = "embed") -> np.ndarray:
+                     what: str = "embed", decode: str = "scaled") -> np.ndarray:
     """Runs `model` over the images (parallel decode + resize, batched, prefetched, each batch through a compiled
     `model(x)` while the next is decoded); (n, d) float32. `flip`: the mirror images. A progress bar named `what`
     counts the images (`artzoo.progress_bars`)."""
-    ds = embed_pipeline(images, image_size, resize, batch_size, flip)
+    ds = embed_pipeline(images, image_size, resize, batch_size, flip, decode)
     infer = inference_function(model)
     total = len(images) if isinstance(images, ImageCollection) else None
     batches = [np.asarray(infer(images), dtype=np.float32)
@@ -154,7 +159,7 @@ def embed_collection(model: keras.Model, images: ImageCollection | tf.data.Datas
 
 
 def embed_pipeline(images: ImageCollection | tf.data.Dataset, image_size: int, resize: str = "squash",
-                   batch_size: int = 64, flip: bool = False) -> tf.data.Dataset:
+                   batch_size: int = 64, flip: bool = False, decode: str = "scaled") -> tf.data.Dataset:
     """Batches of float32 pixels: files read, decoded and resized in parallel, in order, prefetched.
 
     Pixels are whole numbers after resizing (`resize_image` rounds), exactly as the training pipeline caches them.
@@ -162,7 +167,7 @@ def embed_pipeline(images: ImageCollection | tf.data.Dataset, image_size: int, r
     encoded = images.encoded() if isinstance(images, ImageCollection) else images
 
     def prepare(image_bytes):
-        image = decode_rgb(image_bytes)
+        image = decode_for_size(image_bytes, image_size, resize, decode)
         return resize_image(tf.image.flip_left_right(image) if flip else image, image_size, resize)
 
     ds = encoded.map(prepare, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)

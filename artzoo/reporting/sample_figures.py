@@ -24,7 +24,7 @@ def draw_model_figures(run: RunDir, cfg: RunConfig, split: str, n_samples: int, 
     classes = run.classes() if run.labels_path.is_file() else data.classes
     num_classes = {h.name: len(classes[h.name]) for h in heads}
     ds = make_dataset(data.split(split), heads, num_classes, cfg.data.image_size, cfg.data.batch_size,
-                      resize=cfg.data.resize, cache=False)
+                      resize=cfg.data.resize, decode=cfg.data.decode, cache=False)
     # float32 once for every map (Grad-CAM of a 16-bit feature map goes blank); scanning on CPU is faster too
     model = float32_clone(keras.models.load_model(run.model_path, safe_mode=True))
     samples = scan_split(model, ds, heads, n_mistakes=n_mistakes, n_samples=n_samples)

@@ -7,6 +7,10 @@ metadata, replaced atomically afterwards, names it: replacing the metadata is th
 `double_checkpoint` the previous commit stays as `training_metadata.json.bkp` with its weights, and is used
 when the latest cannot be read.
 
+While layers are frozen, a backup holds only what a fit changes (`epoch-0004.changing.npz`, see
+`artzoo.train.changing_state`): the unfrozen layers' variables and the optimizer's, with a digest of the frozen
+ones, which a restore checks (the frozen weights come from the model as built or loaded for the phase).
+
 The weights are serialised in memory and written by plain Python file I/O: h5py writing straight to a full
 disk leaves half-closed HDF5 objects behind (seen ending in a segfault), where a Python write fails with a
 clean OSError(ENOSPC) that names the file.
@@ -27,6 +31,7 @@ import keras
 
 from artzoo import atomic
 from artzoo.errors import ArtzooError
+from artzoo.train.changing_state import frozen_digest, has_frozen, load_state, state_bytes
 
 METADATA = "training_metadata.json"
 PREVIOUS = METADATA + ".bkp"
@@ -46,6 +51,7 @@ class AtomicBackupAndRestore(keras.callbacks.BackupAndRestore):
         self.read_dir = Path(read_dir or backup_dir)
         self.restored_epoch: Optional[int] = None
         self._restore_attempted = False
+        self._digest: Optional[str] = None  # of the frozen weights, which no epoch of this fit changes
 
     def restore(self, model: keras.Model) -> Optional[int]:
         """Loads the newest readable backup into `model` (weights and optimizer state).
@@ -63,7 +69,11 @@ class AtomicBackupAndRestore(keras.callbacks.BackupAndRestore):
                 continue
             try:
                 meta = json.loads(meta_path.read_text())
-                model.load_weights(self.read_dir / meta["weights"])
+                path = self.read_dir / meta["weights"]
+                if path.suffix == ".npz":
+                    load_state(model, path.read_bytes())
+                else:
+                    model.load_weights(path)
             except (OSError, ValueError, KeyError, TypeError) as err:  # unreadable: try the previous one
                 errors.append(f"{name}: {str(err).splitlines()[0][:120]}")
                 continue
@@ -91,8 +101,13 @@ class AtomicBackupAndRestore(keras.callbacks.BackupAndRestore):
         name = f"epoch-{self._current_epoch:04d}"
         if self.save_freq != "epoch":
             name += f"-batch-{self._last_batch_seen:06d}"
-        weights = f"{name}.weights.h5"
-        atomic.write_bytes(directory / weights, weights_h5_bytes(self.model, weights))
+        if has_frozen(self.model):
+            self._digest = self._digest or frozen_digest(self.model)
+            weights = f"{name}.changing.npz"
+            atomic.write_bytes(directory / weights, state_bytes(self.model, self._digest))
+        else:
+            weights = f"{name}.weights.h5"
+            atomic.write_bytes(directory / weights, weights_h5_bytes(self.model, weights))
         latest = directory / METADATA
         if self.double_checkpoint and latest.is_file():
             atomic.write_text(directory / PREVIOUS, latest.read_text())
@@ -107,7 +122,7 @@ class AtomicBackupAndRestore(keras.callbacks.BackupAndRestore):
                 keep.add(json.loads((directory / name).read_text())["weights"])
             except (OSError, ValueError, KeyError, TypeError):
                 pass
-        for path in directory.glob("epoch-*.weights.h5"):
+        for path in [*directory.glob("epoch-*.weights.h5"), *directory.glob("epoch-*.changing.npz")]:
             if path.name not in keep:
                 path.unlink(missing_ok=True)
 

@@ -108,7 +108,8 @@ def cached_head_inputs(cfg: RunConfig, data: LabeledData, batch_size: int) -> Ca
     num_classes = {h.name: len(data.classes[h.name]) for h in heads}
     counts = data.counts[cfg.data.train_split]
     weights = {h.name: class_weights(counts[h.name], h.class_weight) for h in heads if h.type == "softmax"}
-    common = dict(image_size=cfg.data.image_size, batch_size=batch_size, resize=cfg.data.resize, cache=False)
+    common = dict(image_size=cfg.data.image_size, batch_size=batch_size, resize=cfg.data.resize,
+                  decode=cfg.data.decode, cache=False)
 
     def build(model: keras.Model) -> HeadInputs:
         started = time.time()

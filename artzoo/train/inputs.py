@@ -44,7 +44,7 @@ def training_inputs(cfg: RunConfig, data: LabeledData, batch_size: int, dist: Di
     items = epoch_size(cfg, data)
     drop = drops_remainder(cfg, dist, items, batch_size)
     common = dict(image_size=cfg.data.image_size, batch_size=batch_size, resize=cfg.data.resize,
-                  cache=cfg.data.cache, seed=cfg.train.seed, pixels="uint8")
+                  decode=cfg.data.decode, cache=cfg.data.cache, seed=cfg.train.seed, pixels="uint8")
     train_ds = make_dataset(
         data.split(cfg.data.train_split), heads, num_classes, training=True, shuffle_buffer=cfg.data.shuffle_buffer,
         augmenter=build_augmenter(cfg.data.augment, cfg.train.seed),

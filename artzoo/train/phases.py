@@ -22,6 +22,7 @@ from artzoo.errors import ArtzooError
 from artzoo.models.heads import head_loss, head_metrics
 from artzoo.run_dir import RunDir
 from artzoo.train.callbacks import PhaseFiles, backup_callback, phase_callbacks
+from artzoo.train.checkpoint import commit_pending
 from artzoo.train.finetune import set_phase_trainable
 from artzoo.train.history import read_history
 from artzoo.train.optimizers import learning_rate_schedule, make_optimizer
@@ -130,6 +131,7 @@ def _run_phase(session: Session, model, phase: Phase, epoch: int, train_ds, val_
         history = fitted.fit(train_ds, validation_data=val_ds, initial_epoch=first, epochs=end, shuffle=False,
                              callbacks=callbacks, verbose=session.verbose)
         first += len(history.epoch)
+    commit_pending(files.write.model_path, model)  # a best epoch a killed run left pending (fit commits its own)
     session.progress.phases[phase.name] = {"next_epoch": first, "seconds": round(time.time() - started, 1)}
     session.save_progress()
     shutil.rmtree(files.backup_dir, ignore_errors=True)  # only after progress.json says the phase is done

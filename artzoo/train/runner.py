@@ -306,7 +306,7 @@ def evaluate_splits(cfg: RunConfig, model, data: LabeledData, run: RunDir) -> di
         if not split or split not in data.splits:
             continue
         ds = make_dataset(data.split(split), heads, num_classes, cfg.data.image_size, cfg.data.batch_size,
-                          resize=cfg.data.resize, cache=False)
+                          resize=cfg.data.resize, decode=cfg.data.decode, cache=False)
         predictions[split] = predict_with_labels(model, ds, heads)
     # Sigmoid heads: per-label thresholds tuned for F2 on val, then applied unchanged to test and the export.
     val = predictions.get(cfg.data.val_split)
