@@ -17,16 +17,21 @@ from artzoo.errors import ArtzooError
 PathLike = Union[str, os.PathLike]
 
 
-def list_models(pattern: Optional[str] = None) -> list[str]:
+def list_models(pattern: Optional[str] = None, pretrained: bool = False) -> list[str]:
     """Names of the registered backbones, sorted; `pattern` is a shell pattern on the name.
+
+    With `pretrained`, their pretrained-weight tags instead, `<backbone>.<tag>` (`pattern` matches the tag's
+    name or its backbone's).
 
     >>> import artzoo
     >>> "mobilenet_v2" in artzoo.list_models("mobilenet*")
     True
+    >>> artzoo.list_models("mobilenet_v2", pretrained=True)
+    ['mobilenet_v2.imagenet']
     """
-    from artzoo.models.registry import list_backbones
+    from artzoo.models.registry import list_backbones, list_pretrained
 
-    return list_backbones(pattern or "*")
+    return (list_pretrained if pretrained else list_backbones)(pattern or "*")
 
 
 def create_model(backbone: str = "mobilenet_v2", heads: Optional[Mapping[str, Any]] = None,

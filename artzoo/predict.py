@@ -1,5 +1,5 @@
 """Top-k predictions for images from any artzoo model (run directory, SavedModel, .keras, TFLite, ONNX);
-`artzoo.load(path).predict(...)` and `artzoo predict` both end here.
+`artzoo.load(path).predict(...)` and `artzoo predict` (through `predictor.predict_files`) both end here.
 
 A batch the model rejects is retried image by image, so one bad file is reported (with the model's own
 message) and counted instead of failing or silently dropping the others.
@@ -9,27 +9,14 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import Optional
 
 import numpy as np
 
-from artzoo.errors import ArtzooError, storage_errors_as_user_errors
+from artzoo.errors import ArtzooError
 from artzoo.exported_model import ExportedModel, RejectedImages
 
 BATCH_SIZE = 32
-
-
-@storage_errors_as_user_errors
-def predict_files(model_path: str | Path, images: Sequence[str], top_k: Optional[int] = None,
-                  batch_size: int = BATCH_SIZE, tta: str = "none") -> list[dict]:
-    """One dict per image: `{"image": path, head: [{"label", "probability"[, "positive"]}, ...]}`, or
-    `{"image": path, "error": message}` for an image the model rejected (what `artzoo.load(path).predict` gives).
-    `tta` ("flip", "crops") averages each image's test-time views (`artzoo.models.tta`)."""
-    from artzoo.predictor import load
-
-    for image in images:  # before the (slow) model load
-        check_image_path(image)
-    return load(model_path, tta=tta).predict(list(images), top_k)
 
 
 def predict_encoded(model: ExportedModel, names: list[str], data: list[bytes], top_k: Optional[int] = None,

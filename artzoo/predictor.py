@@ -15,7 +15,7 @@ from typing import Optional, Sequence, Union
 
 import numpy as np
 
-from artzoo.errors import ArtzooError
+from artzoo.errors import ArtzooError, storage_errors_as_user_errors
 
 ImageInput = Union[str, os.PathLike, bytes, np.ndarray]
 KINDS = "a run directory, a SavedModel folder, or a .keras, .tflite or .onnx file"
@@ -132,3 +132,16 @@ def _run_export_class():
 
 def RunExport(root: Path):  # noqa: N802  (a class made on first use: PixelModelExport imports TensorFlow)
     return _run_export_class()(root)
+
+
+@storage_errors_as_user_errors
+def predict_files(model_path: str | Path, images: Sequence[str], top_k: Optional[int] = None,
+                  tta: str = "none") -> list[dict]:
+    """One dict per image: `{"image": path, head: [{"label", "probability"[, "positive"]}, ...]}`, or
+    `{"image": path, "error": message}` for an image the model rejected (what `artzoo.load(path).predict` gives).
+    `tta` ("flip", "crops") averages each image's test-time views (`artzoo.models.tta`)."""
+    from artzoo.predict import check_image_path
+
+    for image in images:  # before the (slow) model load
+        check_image_path(image)
+    return load(model_path, tta=tta).predict(list(images), top_k)

@@ -121,7 +121,7 @@ def build_classifier(weights, image_size: int, *, layer_classes: dict, dropout: 
 
 
 def block_groups(backbone: keras.Model) -> list[list]:
-    """artzoo.models.registry.block_groups with MobileNetV2's pattern: a new block when `block_<n>` changes."""
+    """artzoo.models.blocks.block_groups with MobileNetV2's pattern: a new block when `block_<n>` changes."""
     groups, current, regex = [], object(), re.compile(BLOCK_PATTERN)
     for layer in backbone.layers:
         match = regex.search(layer.name)

@@ -47,7 +47,6 @@ def main() -> None:
     args = p.parse_args()
     use_shared_weights()
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    import keras
 
     from artzoo.config import load_task_config
     from artzoo.data.augment import build_augmenter

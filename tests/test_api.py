@@ -210,6 +210,15 @@ def test_list_models_filters_by_pattern():
     assert artzoo.list_models("no_such*") == []
 
 
+def test_list_models_pretrained_lists_the_weight_tags():
+    tags = artzoo.list_models(pretrained=True)
+    assert "mobilenet_v2.imagenet" in tags and "resnet50.imagenet" in tags
+    assert {t.split(".")[0] for t in tags} < set(artzoo.list_models())  # from-scratch baselines and ViTs: no tag
+    assert artzoo.list_models("vit*", pretrained=True) == [] and artzoo.list_models("cnn3", pretrained=True) == []
+    assert artzoo.list_models("mobilenet_v3*", pretrained=True) == ["mobilenet_v3_large.imagenet",
+                                                                      "mobilenet_v3_small.imagenet"]
+
+
 def test_cli_predict_and_evaluate_json_use_the_same_results(run, louvre_small, val_images, capsys, monkeypatch):
     predicted = cli(capsys, monkeypatch, "predict", str(run.path), *val_images[:2], "--json", "--quiet")
     assert json.loads(predicted) == artzoo.load(run.path).predict(val_images[:2])

@@ -12,6 +12,7 @@ from artzoo.config import HeadConfig
 from artzoo.errors import ArtzooError
 from artzoo.models.cascade import CascadeCombine, attach_cascade_head, cascade_split, stage_names
 from conftest import CIFAR, requires_shared, run_cli
+from harness import run_layer_test, run_model_saving_test
 
 NAMES = ["a", "b", "c", "d", "e"]
 RARE = ("b", "d", "e")  # dominant: a, c
@@ -39,6 +40,15 @@ def test_soft_and_hard_routing_on_a_hand_made_example():
     np.testing.assert_allclose(hard.sum(1), 1.0, atol=1e-6)
     trained = CascadeCombine(dominant, rare, "hard")([STAGE1, STAGE2], training=True)
     np.testing.assert_allclose(trained, soft, atol=1e-6)  # training always uses the product rule
+
+
+@pytest.mark.parametrize("routing", ["soft", "hard"])
+def test_cascade_combine_builds_calls_and_round_trips(routing, tmp_path):
+    dominant, rare = cascade_split(NAMES, RARE)
+    outputs = run_layer_test(CascadeCombine, {"dominant": dominant, "rare": rare, "routing": routing},
+                             [STAGE1, STAGE2], (3, 5), tmp_path)
+    assert [NAMES[i] for i in np.asarray(outputs).argmax(1)] == (["a", "e", "a"] if routing == "soft" else
+                                                                   ["a", "e", "b"])
 
 
 def test_bad_splits_are_clear_errors():
@@ -78,9 +88,7 @@ def test_flat_loss_is_stage1_on_pooled_labels_plus_stage2_on_rare_items_only(tmp
         grad = np.abs(np.asarray(tape.gradient(loss, kernel2))).max()
         assert (grad < 1e-6) if expect_zero else (grad > 1e-3), grad  # zero up to float rounding
 
-    model.save(tmp_path / "cascade.keras")
-    loaded = keras.models.load_model(tmp_path / "cascade.keras", safe_mode=True)
-    np.testing.assert_allclose(loaded(x)["label"], model(x)["label"], atol=1e-6)
+    loaded = run_model_saving_test(model, x, tmp_path)
     assert loaded.get_layer("label").get_config()["rare"] == [1, 3, 4]
 
 

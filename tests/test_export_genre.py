@@ -147,7 +147,7 @@ def test_tta_export_serves_the_mean_over_the_image_and_its_mirror(genre, capsys)
 
     # predict --tta flip on the plain export gives the same averaged answer; on the TTA export it is refused
     from artzoo.exported_model import open_exported
-    from artzoo.predict import predict_files
+    from artzoo.predictor import predict_files
 
     tta_out = open_exported(genre["version"], tta="flip").outputs([Path(f).read_bytes() for f in files])
     assert np.abs(tta_out["genre_probabilities"] - probs).max() <= 1e-4

@@ -118,10 +118,10 @@ def session_for(tmp_path: Path, name: str, exports: Path) -> phases.Session:
 
 @pytest.fixture
 def exports(tmp_path, monkeypatch):
-    """runner.export_run replaced by a small writer that claims versions as the real one does; records calls."""
+    """The runner's `export_trained` replaced by a small writer that claims versions as the real one does; records calls."""
     calls = []
 
-    def export_run(cfg, model, classes, version=None, token=None):
+    def export_trained(cfg, model, classes, version=None, token=None):
         calls.append(cfg.run_dir)
         if model == "kill before publishing":
             raise Killed()
@@ -133,7 +133,7 @@ def exports(tmp_path, monkeypatch):
                                                                           "run_dir": cfg.run_dir}))
             return publish_version(tmp, base, version)
 
-    monkeypatch.setattr(runner, "export_run", export_run)
+    monkeypatch.setattr(runner, "export_trained", export_trained)
     return tmp_path / "exports", calls
 
 

@@ -7,7 +7,7 @@ import pytest
 
 from artzoo.config import HeadConfig, ModelConfig
 from artzoo.models.classifier import BACKBONE_NAME, build_classifier
-from artzoo.models.registry import backbone_blocks
+from artzoo.models.blocks import backbone_blocks
 from artzoo.train.finetune import freeze_backbone, set_phase_trainable, unfreeze_top_blocks
 from artzoo.train.optimizers import learning_rate_schedule, make_optimizer
 

@@ -11,6 +11,7 @@ from artzoo.models.attention_maps import attention_map_model, attention_maps
 from artzoo.models.classifier import BACKBONE_NAME, build_classifier
 from artzoo.models.layers import (AttentionPooling, ImagePreprocessing, PatchTokenGrid, SpatialSelfAttention,
                                   SqueezeExcitation)
+from harness import run_layer_test, run_model_saving_test
 
 LAYERS = [ImagePreprocessing, SqueezeExcitation, SpatialSelfAttention, AttentionPooling, PatchTokenGrid]
 RNG = np.random.default_rng(7)
@@ -22,13 +23,16 @@ def test_layer_is_registered_under_artzoo(cls):
     assert keras.saving.get_registered_object(f"artzoo>{cls.__name__}") is cls
 
 
-@pytest.mark.parametrize("layer", [SqueezeExcitation(ratio=4), SpatialSelfAttention(key_ratio=2),
-                                   AttentionPooling(num_heads=2), ImagePreprocessing("caffe"),
-                                   PatchTokenGrid(2, 3, skip_tokens=1)])
-def test_config_round_trip(layer):
-    config = layer.get_config()
-    again = type(layer).from_config(config)
-    assert again.get_config() == config
+@pytest.mark.parametrize("cls, init_kwargs, input_shape, output_shape", [
+    (SqueezeExcitation, {"ratio": 4}, (2, 3, 3, 8), (2, 3, 3, 8)),
+    (SpatialSelfAttention, {"key_ratio": 2}, (2, 3, 4, 8), ((2, 3, 4, 8), (2, 3, 4))),
+    (AttentionPooling, {"num_heads": 2}, (2, 3, 4, 8), (2, 8)),
+    (ImagePreprocessing, {"mode": "caffe"}, (2, 4, 4, 3), (2, 4, 4, 3)),
+    (PatchTokenGrid, {"grid_height": 2, "grid_width": 3, "skip_tokens": 1}, (2, 7, 5), (2, 2, 3, 5)),
+])
+def test_layer_builds_calls_and_round_trips(cls, init_kwargs, input_shape, output_shape, tmp_path):
+    data = RNG.uniform(0, 255, input_shape).astype("float32")
+    run_layer_test(cls, init_kwargs, data, output_shape, tmp_path)
 
 
 @pytest.fixture(scope="module")
@@ -41,12 +45,7 @@ def attention_model():
 
 def test_classifier_with_se_attention_and_attention_pooling_round_trips(attention_model, tmp_path):
     images = RNG.uniform(0, 255, (3, 48, 48, 3)).astype("float32")
-    before = attention_model(images)
-    attention_model.save(tmp_path / "m.keras")
-    loaded = keras.models.load_model(tmp_path / "m.keras", safe_mode=True)
-    after = loaded(images)
-    for head in ("genre", "tags"):
-        np.testing.assert_allclose(after[head].numpy(), before[head].numpy(), rtol=1e-5, atol=1e-6)
+    loaded = run_model_saving_test(attention_model, images, tmp_path)
     np.testing.assert_allclose(attention_maps(loaded, images), attention_maps(attention_model, images), atol=1e-6)
 
 

@@ -21,7 +21,7 @@ def register(sub) -> None:
 
 def run(args) -> int:
     """Exit status 0, or 1 when the model rejected some images (they are listed with their error)."""
-    from artzoo.predict import predict_files
+    from artzoo.predictor import predict_files
 
     results = predict_files(args.model, args.images, args.top_k, tta=args.tta)
     rejected = [r for r in results if "error" in r]

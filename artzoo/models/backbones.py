@@ -7,6 +7,7 @@ import keras
 from keras import layers
 
 from artzoo.errors import ArtzooError
+from artzoo.models.pretrained import imagenet
 from artzoo.models.registry import register_backbone
 
 apps = keras.applications
@@ -27,9 +28,7 @@ def _mobilenet_v1(alpha: float, alpha_text: str):
 
     register_backbone(
         f"mobilenet_{alpha_text}",
-        default_size=224,
-        preprocessing="tf",
-        weight_files=(f"mobilenet_{alpha_text}_224_tf_no_top.h5",),
+        pretrained=[imagenet(f"mobilenet_{alpha_text}_224_tf_no_top.h5", "tf")],
         block_pattern=r"^conv_(?:dw_|pw_|pad_)(\d+)",
         family="MobileNet",
     )(build)
@@ -41,9 +40,7 @@ for _alpha, _text in ((0.25, "2_5"), (0.5, "5_0"), (0.75, "7_5"), (1.0, "1_0")):
 
 # --- MobileNet v2 / v3 -------------------------------------------------------------------------------------
 @register_backbone(
-    default_size=224,
-    preprocessing="tf",
-    weight_files=("mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_224_no_top.h5",),
+    pretrained=[imagenet("mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_224_no_top.h5", "tf")],
     block_pattern=r"^block_(\d+)_",
     family="MobileNetV2",
 )
@@ -52,9 +49,8 @@ def mobilenet_v2(weights, input_shape):
 
 
 @register_backbone(
-    default_size=224,
-    preprocessing="none",  # MobileNetV3 rescales inside the model
-    weight_files=("weights_mobilenet_v3_small_224_1.0_float_no_top_v2.h5",),
+    # MobileNetV3 rescales inside the model: preprocessing none
+    pretrained=[imagenet("weights_mobilenet_v3_small_224_1.0_float_no_top_v2.h5", "none")],
     block_pattern=r"^expanded_conv_?(\d*)_",
     family="MobileNetV3",
 )
@@ -63,9 +59,7 @@ def mobilenet_v3_small(weights, input_shape):
 
 
 @register_backbone(
-    default_size=224,
-    preprocessing="none",
-    weight_files=("weights_mobilenet_v3_large_224_1.0_float_no_top_v2.h5",),
+    pretrained=[imagenet("weights_mobilenet_v3_large_224_1.0_float_no_top_v2.h5", "none")],
     block_pattern=r"^expanded_conv_?(\d*)_",
     family="MobileNetV3",
 )
@@ -80,9 +74,7 @@ def _resnet(name: str, constructor, preprocessing: str, weights_name: str):
 
     register_backbone(
         name,
-        default_size=224,
-        preprocessing=preprocessing,
-        weight_files=(f"{weights_name}_weights_tf_dim_ordering_tf_kernels_notop.h5",),
+        pretrained=[imagenet(f"{weights_name}_weights_tf_dim_ordering_tf_kernels_notop.h5", preprocessing)],
         block_pattern=r"^(conv\d_block\d+)_",
         family="ResNetV2" if name.endswith("v2") else "ResNet",
     )(build)
@@ -95,9 +87,7 @@ for _depth in (50, 101, 152):
 
 # --- DenseNet, EfficientNet, Inception, VGG, ConvNeXt, NASNet ---------------------------------------------
 @register_backbone(
-    default_size=224,
-    preprocessing="torch",
-    weight_files=("densenet121_weights_tf_dim_ordering_tf_kernels_notop.h5",),
+    pretrained=[imagenet("densenet121_weights_tf_dim_ordering_tf_kernels_notop.h5", "torch")],
     block_pattern=r"^(conv\d_block\d+)_",
     family="DenseNet",
 )
@@ -113,9 +103,8 @@ def _efficientnet(index: int, size: int):
 
     register_backbone(
         f"efficientnet_b{index}",
-        default_size=size,
-        preprocessing="none",  # EfficientNet rescales and normalises inside the model
-        weight_files=(f"efficientnetb{index}_notop.h5",),
+        # EfficientNet rescales and normalises inside the model: preprocessing none
+        pretrained=[imagenet(f"efficientnetb{index}_notop.h5", "none", size=size)],
         block_pattern=r"^block(\d+[a-z])_",
         family="EfficientNet",
     )(build)
@@ -126,9 +115,7 @@ for _index, _size in enumerate((224, 240, 260, 300, 380)):
 
 
 @register_backbone(
-    default_size=224,
-    preprocessing="none",
-    weight_files=("efficientnetv2-b0_notop.h5",),
+    pretrained=[imagenet("efficientnetv2-b0_notop.h5", "none")],
     block_pattern=r"^block(\d+[a-z])_",
     family="EfficientNetV2",
 )
@@ -137,9 +124,7 @@ def efficientnet_v2_b0(weights, input_shape):
 
 
 @register_backbone(
-    default_size=299,
-    preprocessing="tf",
-    weight_files=("inception_v3_weights_tf_dim_ordering_tf_kernels_notop.h5",),
+    pretrained=[imagenet("inception_v3_weights_tf_dim_ordering_tf_kernels_notop.h5", "tf", size=299)],
     block_end_pattern=r"^mixed\d+$",  # mixed0..mixed10 concatenate each Inception module's branches
     min_size=75,
     family="InceptionV3",
@@ -149,9 +134,7 @@ def inception_v3(weights, input_shape):
 
 
 @register_backbone(
-    default_size=224,
-    preprocessing="caffe",
-    weight_files=("vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5",),
+    pretrained=[imagenet("vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5", "caffe")],
     block_pattern=r"^(block\d)_",
     family="VGG",
 )
@@ -160,9 +143,7 @@ def vgg16(weights, input_shape):
 
 
 @register_backbone(
-    default_size=224,
-    preprocessing="none",  # ConvNeXt normalises inside the model
-    weight_files=("convnext_tiny_notop.h5",),
+    pretrained=[imagenet("convnext_tiny_notop.h5", "none")],  # ConvNeXt normalises inside the model
     block_pattern=r"_(stage_\d_block_\d+)_",
     family="ConvNeXt",
 )
@@ -171,9 +152,7 @@ def convnext_tiny(weights, input_shape):
 
 
 @register_backbone(
-    default_size=224,
-    preprocessing="tf",
-    weight_files=("nasnet_mobile_no_top.h5",),
+    pretrained=[imagenet("nasnet_mobile_no_top.h5", "tf")],
     block_end_pattern=r"^(?:normal|reduction)_concat_",  # each cell ends by concatenating its branches
     family="NASNet",
 )
@@ -222,6 +201,3 @@ def _no_imagenet(name: str, weights) -> None:
     if weights == "imagenet":
         raise ArtzooError(f"backbone {name!r} is trained from scratch; use weights none or a file path")
 
-
-# --- keras-hub ViT (one module holds everything keras-hub) ----------------------------------------------
-from artzoo.models import vit  # noqa: E402,F401  (registers vit_base and vit_tiny)

@@ -50,7 +50,6 @@ def _vit(name: str, num_layers: int, num_heads: int, hidden_dim: int, mlp_dim: i
 
     register_backbone(
         name,
-        default_size=224,
         preprocessing="tf",  # ViT-B/16 ImageNet checkpoints normalise with mean 0.5, std 0.5: [-1, 1]
         block_pattern=r"^(transformer_block_\d+)$",
         block_layers=vit_blocks,

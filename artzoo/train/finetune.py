@@ -10,7 +10,7 @@ from __future__ import annotations
 import keras
 
 from artzoo.models.classifier import BACKBONE_NAME
-from artzoo.models.registry import backbone_blocks
+from artzoo.models.blocks import backbone_blocks
 
 
 def freeze_backbone(model: keras.Model) -> None:

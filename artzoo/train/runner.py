@@ -9,7 +9,6 @@ scratch directory that is deleted at the end.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import shutil
 import tempfile
@@ -26,7 +25,7 @@ from artzoo.config import RunConfig
 from artzoo.config_checks import check_head_classes, check_run_config
 from artzoo.data.pipeline import make_dataset
 from artzoo.data.sources import LabeledData, load_labeled_data
-from artzoo.errors import ArtzooError, StorageError, as_user_error, storage_error
+from artzoo.errors import ArtzooError
 from artzoo.evaluate import predict_with_labels, score_heads
 from artzoo.export.exporter import default_out, export_trained
 from artzoo.export.saved_model import find_export, read_metadata, version_digest
@@ -44,21 +43,11 @@ from artzoo.train.imbalance import (
 )
 from artzoo.train.phases import Session, fit_phases, lr_factor, plan_phases, say
 from artzoo.train.precision import precision_policy
-from artzoo.train.progress import PROGRESS_FILE, RunProgress, config_changes
+from artzoo.train.progress import RunProgress, config_changes
 from artzoo.train.inputs import training_inputs
+from artzoo.train.specialists import train_specialists
 from artzoo.train.strategy import Distribution, create_distribution
-
-
-class TrainedRun(RunDir):
-    """A run directory and what this call did with it.
-
-    `outcome`: "trained" (a new run), "resumed" (continued an interrupted one), "already_finished" (nothing
-    to do) or "worker" (a non-chief worker: its part is done, the chief writes the results).
-    """
-
-    def __init__(self, root, outcome: str):
-        super().__init__(root)
-        self.outcome = outcome
+from artzoo.train.trained_run import TrainedRun, stops_resumably
 
 
 def train(cfg: RunConfig, verbose: int | str = "auto", data: LabeledData | None = None) -> TrainedRun:
@@ -73,9 +62,7 @@ def train(cfg: RunConfig, verbose: int | str = "auto", data: LabeledData | None 
     """
     check_run_config(cfg)
     if cfg.model.mode == "specialists":
-        from artzoo.train.specialists import train_specialists
-
-        return train_specialists(cfg, verbose, data)
+        return train_specialists(cfg, verbose, data, train_one=train, evaluate=evaluate_splits)
     started = time.time()
     dist = create_distribution(cfg.train.strategy)  # first: a multi-worker strategy must precede any TF op
     seed_everything(cfg.train.seed, cfg.train.deterministic)
@@ -107,23 +94,6 @@ def _train_in(cfg: RunConfig, dist: Distribution, run: RunDir | None, verbose, d
             shutil.rmtree(session.write.root, ignore_errors=True)
     resumed = continued or bool(session.resumed)
     return TrainedRun(session.read.root, "resumed" if outcome == "trained" and resumed else outcome)
-
-
-@contextlib.contextmanager
-def stops_resumably(run: RunDir):
-    """An OS error (full disk, permissions) becomes one line naming the path; when the run had saved work,
-    exit status 1 and how to resume."""
-    try:
-        yield
-    except Exception as err:
-        user = as_user_error(err)
-        if not isinstance(user, StorageError):
-            raise
-        saved = any(p.exists() for p in (run.root / PROGRESS_FILE, run.root / "backup", run.model_path))
-        if not saved:
-            raise user from err
-        raise storage_error(user, exit_code=1, note=f"the finished epochs are kept in {str(run.root)!r}: "
-                                                    "rerun the same command to continue") from err
 
 
 def seed_everything(seed: int, deterministic: bool) -> None:
@@ -269,7 +239,7 @@ def _export_once(session: Session, model, classes: dict[str, list[str]]) -> Path
     if found is None:  # not published before a kill: export now, under a new token
         progress.export_token, progress.export, progress.export_sha256 = uuid.uuid4().hex, None, None
         session.save_progress()
-        found = export_run(cfg, model, classes, token=progress.export_token)
+        found = export_trained(cfg, model, classes, token=progress.export_token)
     progress.export, progress.export_sha256 = str(found), version_digest(found)
     session.save_progress()
     return found
@@ -323,11 +293,3 @@ def evaluate_splits(cfg: RunConfig, model, data: LabeledData, run: RunDir) -> di
     if run.history_path.is_file():
         training_curves(run.history_path, run.plots / "training_curves.png")
     return metrics
-
-
-def export_run(cfg: RunConfig, model, classes: dict[str, list[str]], version: int | None = None,
-               token: str | None = None):
-    """Exports the best model as SavedModel `version` (default: the next free one) under `<export.dir>/<name>/`;
-    sigmoid heads decide at the thresholds tuned on val (read back from metrics.json). `token` is stored in
-    the export's metadata (`export_token`), for `find_export`."""
-    return export_trained(cfg, model, classes, version, token=token)

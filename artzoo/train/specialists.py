@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
-from typing import Optional
+from typing import Callable, Optional
 
 import keras
 import tensorflow as tf
@@ -17,10 +17,12 @@ import tensorflow as tf
 from artzoo import atomic
 from artzoo.config import HeadConfig, RunConfig
 from artzoo.data.sources import LabeledData, load_labeled_data
+from artzoo.export.exporter import export_trained
 from artzoo.models.specialists import compose_specialists
 from artzoo.provenance import environment
 from artzoo.run_dir import RunDir, default_path
 from artzoo.run_lock import holding_run
+from artzoo.train.trained_run import TrainedRun, stops_resumably
 
 
 def head_data(data: LabeledData, head: HeadConfig) -> LabeledData:
@@ -57,19 +59,22 @@ def specialist_config(cfg: RunConfig, head: HeadConfig, run: RunDir) -> RunConfi
     )
 
 
-def train_specialists(cfg: RunConfig, verbose="auto", data: Optional[LabeledData] = None) -> RunDir:
-    """Trains every head's specialist, composes them, evaluates and exports the composed model."""
-    from artzoo.train.runner import stops_resumably
+def train_specialists(cfg: RunConfig, verbose="auto", data: Optional[LabeledData] = None, *,
+                      train_one: Callable[..., RunDir], evaluate: Callable[..., dict]) -> TrainedRun:
+    """Trains every head's specialist, composes them, evaluates and exports the composed model.
 
+    `train_one(cfg, verbose, data)` trains one single-head run and `evaluate(cfg, model, data, run)` scores the
+    composed model and writes metrics.json: the shared-model trainer's own (`artzoo.train.runner` passes them,
+    so this module does not import the runner that calls it).
+    """
     started = time.time()
     cfg = replace(cfg, run_dir=cfg.run_dir or default_path(cfg.task))
     with holding_run(cfg.run_dir, cfg.task) as run, stops_resumably(run):  # owned and locked, as a shared run
-        return _train_specialists(cfg, run, verbose, data, started)
+        return _train_specialists(cfg, run, verbose, data, started, train_one, evaluate)
 
 
-def _train_specialists(cfg: RunConfig, run: RunDir, verbose, data: Optional[LabeledData], started: float):
-    from artzoo.train.runner import TrainedRun, evaluate_splits, export_run, train
-
+def _train_specialists(cfg: RunConfig, run: RunDir, verbose, data: Optional[LabeledData], started: float,
+                       train_one: Callable[..., RunDir], evaluate: Callable[..., dict]) -> TrainedRun:
     data = data if data is not None else load_labeled_data(cfg.data, cfg.model.heads)
     run.save_config(cfg)
     run.write_json(run.labels_path, data.classes)
@@ -77,7 +82,7 @@ def _train_specialists(cfg: RunConfig, run: RunDir, verbose, data: Optional[Labe
 
     members, summaries = {}, {}
     for head in cfg.model.heads:
-        sub_run = train(specialist_config(cfg, head, run), verbose, head_data(data, head))
+        sub_run = train_one(specialist_config(cfg, head, run), verbose, head_data(data, head))
         members[head.name] = keras.models.load_model(sub_run.model_path, safe_mode=True)
         summaries[head.name] = {"run_dir": str(sub_run.root), **_summary_fields(sub_run)}
     trained_seconds = time.time() - started
@@ -85,8 +90,8 @@ def _train_specialists(cfg: RunConfig, run: RunDir, verbose, data: Optional[Labe
     model = compose_specialists(members, cfg.data.image_size, name=f"artzoo_{cfg.task}_specialists")
     with atomic.replacing(run.model_path) as tmp:
         model.save(tmp)
-    metrics = evaluate_splits(cfg, model, data, run)
-    export_dir = export_run(cfg, model, data.classes) if cfg.export.enabled else None
+    metrics = evaluate(cfg, model, data, run)
+    export_dir = export_trained(cfg, model, data.classes) if cfg.export.enabled else None
     run.update_summary(
         task=cfg.task,
         mode="specialists",
