@@ -13,7 +13,7 @@ from artzoo.clustering.assign import assign_vectors
 from artzoo.clustering.clusterer import load_clusterer
 from artzoo.clustering.methods import MethodSettings
 from artzoo.clustering.reduce import apply_preparation, fit_preparation
-from artzoo.clustering.report import cluster_file
+from cluster_harness import cluster_file
 from artzoo.clustering.run import ClusterSettings
 from artzoo.clustering.scan_settings import ScanSettings
 from artzoo.embeddings.store import EmbeddingSet, load_embeddings, save_embeddings

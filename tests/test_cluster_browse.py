@@ -10,7 +10,7 @@ from PIL import Image
 
 from artzoo.clustering.html import uncertainty
 from artzoo.clustering.methods import MethodSettings
-from artzoo.clustering.report import cluster_file
+from cluster_harness import cluster_file
 from artzoo.clustering.run import ClusterSettings, cluster_embeddings
 from artzoo.embeddings.embed import DataSource, embed
 from artzoo.embeddings.extractor import EmbedderSettings

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from artzoo.clustering.methods import MethodSettings
-from artzoo.clustering.report import cluster_file
+from cluster_harness import cluster_file
 from artzoo.clustering.run import ClusterSettings
 from conftest import LOUVRE, run_cli
 

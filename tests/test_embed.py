@@ -78,7 +78,7 @@ def test_flat_unlabelled_folder_is_embedded_and_bad_files_quarantined(paintings,
     emb = result.embeddings
     assert len(emb) == 14 and emb.class_names == [] and (emb.labels == -1).all() and not emb.labelled
     assert sorted(Path(q["file"]).name for q in emb.meta["quarantined"]) == ["empty.png", "notes.jpg"]
-    from artzoo.clustering.report import cluster_file
+    from cluster_harness import cluster_file
     from artzoo.clustering.run import ClusterSettings
 
     metrics = cluster_file(tmp_path / "flat.npz", ClusterSettings(k=2), tmp_path / "report")
@@ -121,7 +121,7 @@ def test_tfds_dataset_is_embedded_split_by_split(tmp_path):
     assert emb.ids[0].startswith(emb.splits[0] + "/") and all(p == "" for p in emb.paths)
     assert [emb.class_names[y] for y in emb.labels] == [i.split("/")[1] for i in emb.ids]
     assert embed(source, CNN3, tmp_path / "tfds.npz").reused
-    from artzoo.clustering.report import cluster_file
+    from cluster_harness import cluster_file
     from artzoo.clustering.run import ClusterSettings
 
     metrics = cluster_file(tmp_path / "tfds.npz", ClusterSettings(k=4), tmp_path / "report")

@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import io
 from pathlib import Path
-from typing import Optional
 
 import numpy as np
 
@@ -22,21 +21,6 @@ from artzoo.embeddings.store import EmbeddingSet, load_embeddings
 from artzoo.errors import ArtzooError
 
 TOP_INFLUENCES = 3
-
-
-def cluster_file(embeddings_path: str | Path, settings: ClusterSettings, out_dir: str | Path,
-                 map_method: str = "pca", gallery_size: int = 8, views: Optional[str] = None,
-                 projector: bool = False) -> dict:
-    """`artzoo.cluster(embeddings_path, ..., out=out_dir)` from a `ClusterSettings`; returns metrics.json's content.
-
-    `views`: comma-separated embeddings files of augmented copies of the same images (same ids), for SCAN."""
-    import json
-
-    from artzoo.api import cluster, settings_options
-
-    cluster(embeddings_path, settings.k, settings.method, out=out_dir, map_method=map_method,
-            gallery_size=gallery_size, views=views, projector=projector, **settings_options(settings))
-    return json.loads((Path(out_dir) / "metrics.json").read_text())
 
 
 def load_views(spec: str, emb: EmbeddingSet) -> np.ndarray:
