@@ -1,6 +1,6 @@
 """The one exception type for mistakes a user can make (bad config, missing data, unknown name), and the one
-place where operating-system errors (permissions, full disk, a file where a folder should be) become such
-one-line errors."""
+place where operating-system errors (permissions, full disk, a file where a folder should be) and the TFDS
+builders' own `tfds_builders.errors.BuilderError` become such one-line errors."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ import functools
 import os
 import sys
 from typing import Callable, Optional, TypeVar
+
+from tfds_builders.errors import BuilderError
 
 F = TypeVar("F", bound=Callable)
 
@@ -87,10 +89,13 @@ def storage_error(err: OSError, exit_code: Optional[int] = None, note: str = "")
 
 
 def as_user_error(err: BaseException) -> Optional[ArtzooError]:
-    """The user-facing form of `err`: itself for an ArtzooError, a StorageError for an OSError or a
-    TensorFlow file-system error; None for anything else (a bug, shown with its traceback)."""
+    """The user-facing form of `err`: itself for an ArtzooError, an ArtzooError with the same line for a
+    builder's `BuilderError`, a StorageError for an OSError or a TensorFlow file-system error; None for anything
+    else (a bug, shown with its traceback)."""
     if isinstance(err, ArtzooError) and not isinstance(err, OSError):
         return err
+    if isinstance(err, BuilderError):
+        return ArtzooError(str(err))
     if isinstance(err, OSError):
         return storage_error(err)
     tf_errors = sys.modules.get("tensorflow.python.framework.errors_impl")

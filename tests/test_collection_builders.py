@@ -13,6 +13,7 @@ from artzoo.datasets_info import class_counts
 from artzoo.errors import ArtzooError
 from tfds_builders.ancient_art.ancient_art_dataset_builder import STUDY_COLUMNS, AncientArtConfig
 from tfds_builders.dummy_images import IMET_ROWS, make_all
+from tfds_builders.errors import BuilderError
 from tfds_builders.label_columns import LabelColumn, register_normaliser
 from tfds_builders.wikiart.wikiart_dataset_builder import wikiart_config
 
@@ -63,7 +64,7 @@ def test_wikiart_top_n_balanced_keeps_equal_classes_and_lists_the_rest(tmp_path)
 
 def test_wikiart_config_names_and_missing_files_are_clear_errors(tmp_path):
     assert wikiart_config("style_top5_balanced").top_n == 5
-    with pytest.raises(ArtzooError, match=r"unknown wikiart config 'genre_top'; expected one of: genre, style"):
+    with pytest.raises(BuilderError, match=r"unknown wikiart config 'genre_top'; expected one of: genre, style"):
         wikiart_config("genre_top")
     (tmp_path / "only_images" / "wikiart").mkdir(parents=True)
     with pytest.raises(ArtzooError, match=r"lacks wikiart_csv/genre_class.txt, wikiart_csv/genre_train.csv"):

@@ -50,6 +50,15 @@ def test_list_build_info_report_counts_per_class_and_quarantine(dummy, tmp_path,
     assert "configs: 2019, 2020; prepared: 2019" in out
 
 
+def test_a_builder_error_is_one_line_and_exit_status_2(tmp_path, capsys):
+    table = tmp_path / "works.csv"
+    table.write_text("image\na.jpg\n")
+    code, out, err = cli(capsys, "datasets", "build", "art_folder", "--manual-dir", str(table),
+                         "--tfds-dir", str(tmp_path / "tfds"))
+    assert code == 2 and out == ""
+    assert err == f"artzoo: error: CSV file {str(table)!r} has no label column besides image column 'image'\n"
+
+
 def test_art_folder_from_a_csv_names_its_config_and_lists_label_columns(dummy, tmp_path, capsys):
     csv = dummy / "art_folder" / "dummy_data" / "table" / "labels.csv"
     tfds_dir = str(tmp_path / "tfds")

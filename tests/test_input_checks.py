@@ -98,6 +98,7 @@ def test_an_empty_manual_dir_is_an_error_not_a_download(tmp_path, monkeypatch):
 
 
 def test_the_builders_helper_refuses_a_given_but_empty_manual_dir(tmp_path):
+    from tfds_builders.errors import BuilderError
     from tfds_builders.manual_or_download import manual_root
 
     class Manager:  # what TFDS's DownloadManager does with a manual dir that is missing or empty
@@ -108,9 +109,19 @@ def test_the_builders_helper_refuses_a_given_but_empty_manual_dir(tmp_path):
         def manual_dir(self):
             raise AssertionError("Manual directory does not exist or is empty.")
 
-    with pytest.raises(ArtzooError, match="does not exist or is empty"):
+    with pytest.raises(BuilderError, match="does not exist or is empty"):
         manual_root(Manager(tmp_path / "given", tmp_path / "dl"))
     assert manual_root(Manager(tmp_path / "dl" / "manual", tmp_path / "dl")) is None  # TFDS's default: download
+
+
+def test_a_builder_error_reaching_artzoo_is_a_user_error_with_its_line():
+    from artzoo.errors import as_user_error
+    from tfds_builders.errors import BuilderError
+
+    user = as_user_error(BuilderError("imet: labels.csv needs columns id, attribute_ids"))
+    assert isinstance(user, ArtzooError) and user.exit_code == 2
+    assert str(user) == "imet: labels.csv needs columns id, attribute_ids"
+    assert as_user_error(ValueError("a bug")) is None  # only the builders' own type, not any ValueError
 
 
 def test_csv_paths_stay_inside_the_data_folder_and_quarantine_never_echoes_content(tmp_path):

@@ -17,7 +17,7 @@ from typing import Optional, Sequence
 
 from etils import epath
 
-from artzoo.errors import ArtzooError
+from tfds_builders.errors import BuilderError
 from tfds_builders.class_folders import SPLIT_ALIASES
 from tfds_builders.label_columns import MISSING, LabelColumn, discover_classes, is_missing
 from tfds_builders.stratified_split import stratified_split
@@ -50,7 +50,7 @@ def read_csv(path: epath.Path) -> CsvTable:
     reader.fieldnames = header
     rows = [{k: (v or "").strip() for k, v in row.items() if k is not None} for row in reader]
     if not header:
-        raise ArtzooError(f"CSV file {str(path)!r} is empty; expected a header row with an image column")
+        raise BuilderError(f"CSV file {str(path)!r} is empty; expected a header row with an image column")
     return CsvTable(epath.Path(path), header, rows)
 
 
@@ -59,7 +59,7 @@ def pick_column(table: CsvTable, wanted: Optional[str], candidates: Sequence[str
     if wanted:
         if wanted not in table.header:
             columns = ", ".join(table.header)
-            raise ArtzooError(f"{what} column {wanted!r} not in {str(table.path)!r}; columns: {columns}")
+            raise BuilderError(f"{what} column {wanted!r} not in {str(table.path)!r}; columns: {columns}")
         return wanted
     lowered = {h.lower(): h for h in table.header}
     return next((lowered[c] for c in candidates if c in lowered), None)
@@ -132,7 +132,7 @@ def csv_collection(
     """Reads `table` into items whose features are the label columns (+ `file_name`)."""
     missing = [c.source for c in columns if c.source not in table.header]
     if missing:
-        raise ArtzooError(f"label column {missing[0]!r} not in {str(table.path)!r}; columns: {', '.join(table.header)}")
+        raise BuilderError(f"label column {missing[0]!r} not in {str(table.path)!r}; columns: {', '.join(table.header)}")
     classes = {c.feature: discover_classes(c, table.column(c.source)) for c in columns}
     index = {feature: {name: i for i, name in enumerate(names)} for feature, names in classes.items()}
     resolver = ImageResolver(image_root or table.path.parent)

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from collections import Counter
 from typing import Callable, Optional, Union
 
-from artzoo.errors import choice_error
+from tfds_builders.errors import choice_error
 
 MISSING = -1
 Normaliser = Callable[[str], Union[Optional[str], list]]

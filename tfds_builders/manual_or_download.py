@@ -6,7 +6,7 @@ from typing import Mapping, Optional, Union
 
 from etils import epath
 
-from artzoo.errors import ArtzooError
+from tfds_builders.errors import BuilderError
 
 
 def manual_root(dl_manager) -> Optional[epath.Path]:
@@ -23,7 +23,7 @@ def manual_root(dl_manager) -> Optional[epath.Path]:
         return epath.Path(dl_manager.manual_dir)
     except AssertionError:  # manual_dir not given, missing or empty
         if given:
-            raise ArtzooError(f"manual dir {str(given)!r} does not exist or is empty; put the dataset's files "
+            raise BuilderError(f"manual dir {str(given)!r} does not exist or is empty; put the dataset's files "
                               "there, or leave out --manual-dir to download") from None
         return None
 
@@ -31,7 +31,7 @@ def manual_root(dl_manager) -> Optional[epath.Path]:
 def require_manual_root(dl_manager, dataset: str, needs: str) -> epath.Path:
     root = manual_root(dl_manager)
     if root is None:
-        raise ArtzooError(f"{dataset} has no public download; pass --manual-dir holding {needs}")
+        raise BuilderError(f"{dataset} has no public download; pass --manual-dir holding {needs}")
     return root
 
 
@@ -43,7 +43,7 @@ def download_or_explain(
         result = dl_manager.download_and_extract(urls)
     except Exception as err:  # noqa: BLE001 - any network failure means: use manual_dir
         first = urls if isinstance(urls, str) else next(iter(urls.values()))
-        raise ArtzooError(
+        raise BuilderError(
             f"{dataset}: could not download {first} ({type(err).__name__}); pass --manual-dir holding {needs}"
         ) from None
     if isinstance(result, Mapping):
@@ -51,7 +51,7 @@ def download_or_explain(
     return epath.Path(result)
 
 
-def missing_files_error(dataset: str, root: epath.Path, missing: list[str], instructions: str) -> ArtzooError:
+def missing_files_error(dataset: str, root: epath.Path, missing: list[str], instructions: str) -> BuilderError:
     """One line listing every required path that is absent."""
     first_line = " ".join(instructions.split())
-    return ArtzooError(f"{dataset}: {root} lacks {', '.join(missing)}; {first_line}")
+    return BuilderError(f"{dataset}: {root} lacks {', '.join(missing)}; {first_line}")

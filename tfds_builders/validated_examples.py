@@ -18,7 +18,7 @@ from typing import Any, Iterable, Iterator, Optional
 
 from etils import epath
 
-from artzoo.errors import ArtzooError
+from tfds_builders.errors import BuilderError
 from tfds_builders.image_validation import DEFAULT_MAX_PIXELS, CleanImage, RejectedImage, clean_image, content_hash
 
 log = logging.getLogger("artzoo.tfds")
@@ -139,7 +139,7 @@ class SplitValidator:
         manifest = _record(self.builder, self.report)
         r = self.report
         if r.kept == 0:
-            raise ArtzooError(
+            raise BuilderError(
                 f"{self.builder.name}: split {r.split!r} has no usable image ({r.total} files: "
                 f"{len(r.rejected)} rejected, {len(r.duplicates)} duplicates, {len(r.unlabelled)} unlabelled, "
                 f"{len(r.excluded)} excluded); see {manifest}"

@@ -1,15 +1,20 @@
 """Finding and preparing a TFDS builder by name: artzoo's own builders, configs made on request
-(art_folder's per-source configs, wikiart's `<task>_top<N>_balanced`), and datasets already prepared."""
+(art_folder's per-source configs, wikiart's `<task>_top<N>_balanced`), and datasets already prepared.
+
+This is where artzoo calls its builders, so here a builder's `BuilderError` becomes an `ArtzooError` (same line).
+"""
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import Iterator, Optional, Sequence
 
 import tensorflow_datasets as tfds
 
 from artzoo.errors import ArtzooError, choice_error
+from tfds_builders.errors import BuilderError
 
 
 def tfds_data_dir(tfds_dir: Optional[str] = None) -> str:
@@ -28,6 +33,20 @@ def tfds_builder(
     For builders whose configs are made from the request (art_folder: from the folder or CSV in
     `manual_dir`), a config name without a source is looked up among the prepared datasets in `tfds_dir`.
     """
+    with builder_errors_as_user_errors():
+        return _tfds_builder(name, tfds_dir, config, manual_dir, label_columns)
+
+
+@contextlib.contextmanager
+def builder_errors_as_user_errors() -> Iterator[None]:
+    """A builder's `BuilderError` on the way leaves as an `ArtzooError` with the same one line."""
+    try:
+        yield
+    except BuilderError as err:
+        raise ArtzooError(str(err)) from err
+
+
+def _tfds_builder(name, tfds_dir, config, manual_dir, label_columns):
     import tfds_builders
 
     tfds_builders.register_all()
@@ -86,7 +105,8 @@ def prepare(builder, manual_dir: Optional[str] = None) -> None:
     if folder:
         check_manual_dir(manual_dir, folder)
     config = tfds.download.DownloadConfig(manual_dir=folder, try_download_gcs=False)
-    builder.download_and_prepare(download_config=config)
+    with builder_errors_as_user_errors():
+        builder.download_and_prepare(download_config=config)
 
 
 def check_manual_dir(manual_dir: str, folder: str) -> None:

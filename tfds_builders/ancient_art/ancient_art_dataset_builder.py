@@ -20,7 +20,7 @@ import dataclasses
 
 import tensorflow_datasets as tfds
 
-from artzoo.errors import ArtzooError
+from tfds_builders.errors import BuilderError
 from tfds_builders.csv_collection import IMAGE_COLUMN_NAMES, SPLIT_COLUMN_NAMES, csv_collection, pick_column, read_csv
 from tfds_builders.label_columns import LabelColumn, mapping_table
 from tfds_builders.manual_or_download import missing_files_error, require_manual_root
@@ -108,7 +108,7 @@ and the images below it, in train/ and val/ folders (../shared/data/egyptian_art
         table = read_csv(root / cfg.csv_file)
         image = pick_column(table, cfg.image_column, IMAGE_COLUMN_NAMES, "image")
         if image is None:
-            raise ArtzooError(f"ancient_art: no image column in {table.path}; expected one of "
+            raise BuilderError(f"ancient_art: no image column in {table.path}; expected one of "
                               f"{', '.join(IMAGE_COLUMN_NAMES)} or config image_column")
         split = pick_column(table, cfg.split_column, SPLIT_COLUMN_NAMES, "split")
         collection = csv_collection(table, image, cfg.columns, split)

@@ -20,7 +20,7 @@ from typing import Optional, Sequence
 from etils import epath
 import tensorflow_datasets as tfds
 
-from artzoo.errors import ArtzooError
+from tfds_builders.errors import BuilderError
 from tfds_builders.class_folders import class_files, split_folders
 from tfds_builders.csv_collection import (IMAGE_COLUMN_NAMES, SPLIT_COLUMN_NAMES, csv_collection, pick_column,
                                           read_csv)
@@ -94,10 +94,10 @@ def art_folder_config(
     name = name or config_name(source)
     if not str(source).lower().endswith(".csv"):
         if not path.is_dir():
-            raise ArtzooError(f"art_folder source {source!r} is neither a folder nor a .csv file")
+            raise BuilderError(f"art_folder source {source!r} is neither a folder nor a .csv file")
         return ArtFolderConfig(name=name, description=f"class folders of {path.name}"), str(path)
     if not path.is_file():
-        raise ArtzooError(f"CSV file {source!r} does not exist")
+        raise BuilderError(f"CSV file {source!r} does not exist")
     table = read_csv(path)
     image = pick_column(table, image_column, IMAGE_COLUMN_NAMES, "image") or table.header[0]
     split = pick_column(table, split_column, SPLIT_COLUMN_NAMES, "split") or ""
@@ -105,7 +105,7 @@ def art_folder_config(
     for column in labels:
         pick_column(table, column, (), "label")
     if not labels:
-        raise ArtzooError(f"CSV file {source!r} has no label column besides image column {image!r}")
+        raise BuilderError(f"CSV file {source!r} has no label column besides image column {image!r}")
     config = ArtFolderConfig(name=name, description=f"{path.name}: {', '.join(labels)}", csv_file=path.name,
                              image_column=image, label_columns=labels, split_column=split)
     return config, str(path.parent)
@@ -146,7 +146,7 @@ Point --manual-dir at either
             items, unlabelled, classes = self._from_folders(root)
         for feature, names in classes.items():
             if not names:
-                raise ArtzooError(f"art_folder: label column for {feature!r} holds no value in {root}")
+                raise BuilderError(f"art_folder: label column for {feature!r} holds no value in {root}")
             self.info.features[feature].names = names
         order = [s for s in ("train", "val", "test") if s in items] + sorted(set(items) - {"train", "val", "test"})
         return {s: self._generate_examples(s, items[s], unlabelled.get(s, [])) for s in order}
@@ -154,7 +154,7 @@ Point --manual-dir at either
     def _from_csv(self, root: epath.Path):
         cfg = self.builder_config
         if not cfg.label_columns:
-            raise ArtzooError(f"art_folder config {cfg.name!r} reads {cfg.csv_file} but names no label column")
+            raise BuilderError(f"art_folder config {cfg.name!r} reads {cfg.csv_file} but names no label column")
         table = read_csv(root / cfg.csv_file)
         image = pick_column(table, cfg.image_column or None, IMAGE_COLUMN_NAMES, "image") or table.header[0]
         columns = [LabelColumn(feature, column) for feature, column in cfg.label_features.items()]
@@ -166,7 +166,7 @@ Point --manual-dir at either
         files = {s: list(class_files(d)) for s, d in splits.items()} if splits else {"all": list(class_files(root))}
         classes = sorted({label for found in files.values() for _, label in found})
         if not classes:
-            raise ArtzooError(f"art_folder: {root} has no class subfolders with files; {_FOLDER_HINT}")
+            raise BuilderError(f"art_folder: {root} has no class subfolders with files; {_FOLDER_HINT}")
         if "all" in files:
             files = stratified_split(files["all"], stratum=lambda f: f[1], name=lambda f: f[0].name)
         items = {s: [SourceItem(f"{label}/{path.name}", path, {"label": label, "file_name": f"{label}/{path.name}"})

@@ -14,7 +14,7 @@ import dataclasses
 from etils import epath
 import tensorflow_datasets as tfds
 
-from artzoo.errors import ArtzooError
+from tfds_builders.errors import BuilderError
 from tfds_builders.csv_collection import ImageResolver, read_csv
 from tfds_builders.manual_or_download import missing_files_error, require_manual_root
 from tfds_builders.stratified_split import stratified_split
@@ -85,7 +85,7 @@ extracted folder imet-2019-fgvc6/ / imet-2020-fgvc7/). test/ and sample_submissi
         """attribute id -> (group, index in that group's class names); sets the names of each group."""
         table = read_csv(labels_csv)
         if not {"attribute_id", "attribute_name"} <= set(table.header):
-            raise ArtzooError(f"imet: {labels_csv} needs columns attribute_id, attribute_name; it has "
+            raise BuilderError(f"imet: {labels_csv} needs columns attribute_id, attribute_name; it has "
                               f"{', '.join(table.header)}")
         names: dict[str, list[str]] = {g: [] for g in self.builder_config.groups}
         attributes = {}
@@ -96,7 +96,7 @@ extracted folder imet-2019-fgvc6/ / imet-2020-fgvc7/). test/ and sample_submissi
                 names[group].append(name)
         for group, group_names in names.items():
             if not group_names:
-                raise ArtzooError(f"imet: {labels_csv} has no '{group}::' attribute; config "
+                raise BuilderError(f"imet: {labels_csv} has no '{group}::' attribute; config "
                                   f"{self.builder_config.name!r} expects groups {', '.join(names)}")
             self.info.features[group].feature.names = group_names
         return attributes
@@ -105,7 +105,7 @@ extracted folder imet-2019-fgvc6/ / imet-2020-fgvc7/). test/ and sample_submissi
         resolver = ImageResolver(base / "train")
         table = read_csv(base / "train.csv")
         if not {"id", "attribute_ids"} <= set(table.header):
-            raise ArtzooError(f"imet: {table.path} needs columns id, attribute_ids; it has {', '.join(table.header)}")
+            raise BuilderError(f"imet: {table.path} needs columns id, attribute_ids; it has {', '.join(table.header)}")
         items, unlabelled = [], []
         for line, row in enumerate(table.rows, start=2):
             path = resolver.resolve(row["id"])

@@ -9,7 +9,7 @@ from __future__ import annotations
 from etils import epath
 import tensorflow_datasets as tfds
 
-from artzoo.errors import ArtzooError
+from tfds_builders.errors import BuilderError
 from tfds_builders.class_folders import class_files, split_folders
 from tfds_builders.manual_or_download import download_or_explain, manual_root
 from tfds_builders.validated_examples import SourceItem, validated_examples
@@ -64,7 +64,7 @@ Point --manual-dir at either
             root = download_or_explain(dl_manager, ARCHIVE_URL, "louvre_genre", _LAYOUT)
         splits = find_splits(root)
         if "train" not in splits:
-            raise ArtzooError(
+            raise BuilderError(
                 f"louvre_genre: no train/ split with class folders under {root}; manual_dir must hold "
                 "train/<class>/ and val/<class>/ (optionally test/<class>/), or the repository's "
                 "painting_image_data/{train,val}/<class>/"

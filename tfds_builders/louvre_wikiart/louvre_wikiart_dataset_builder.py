@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import tensorflow_datasets as tfds
 
-from artzoo.errors import ArtzooError
+from tfds_builders.errors import BuilderError
 from tfds_builders.class_folders import class_files
 from tfds_builders.louvre_genre.louvre_genre_dataset_builder import CLASSES as GENRES, find_splits
 from tfds_builders.manual_or_download import require_manual_root
@@ -48,7 +48,7 @@ class Builder(tfds.core.GeneratorBasedBuilder):
         genre_splits, style_splits = find_splits(root / SOURCES[0]), folder_splits(root / SOURCES[1])
         if "train" not in genre_splits or "train" not in style_splits:
             lacking = [s for s, splits in zip(SOURCES, (genre_splits, style_splits)) if "train" not in splits]
-            raise ArtzooError(f"louvre_wikiart: {root} lacks {' and '.join(f'{s}/train/' for s in lacking)}; "
+            raise BuilderError(f"louvre_wikiart: {root} lacks {' and '.join(f'{s}/train/' for s in lacking)}; "
                               f"--manual-dir must hold {_LAYOUT}")
         styles = style_names(style_splits["train"])
         self.info.features["style"].names = styles

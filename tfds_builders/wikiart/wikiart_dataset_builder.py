@@ -20,7 +20,7 @@ from typing import Optional
 from etils import epath
 import tensorflow_datasets as tfds
 
-from artzoo.errors import ArtzooError, choice_error
+from tfds_builders.errors import BuilderError, choice_error
 from tfds_builders.manual_or_download import download_or_explain, manual_root, missing_files_error, require_manual_root
 from tfds_builders.undersampling import undersampled_examples
 from tfds_builders.validated_examples import SourceItem, validated_examples
@@ -137,7 +137,7 @@ Config style_folders instead wants {FOLDERS_LAYOUT} (e.g. WikiArt-7).
         splits = folder_splits(root)
         styles = style_names(splits["train"]) if "train" in splits else []
         if not styles:
-            raise ArtzooError(f"wikiart style_folders: no train/ split with style folders under {root}; "
+            raise BuilderError(f"wikiart style_folders: no train/ split with style folders under {root}; "
                               f"--manual-dir must hold {FOLDERS_LAYOUT}")
         self.info.features["style"].names = styles
         # Train first: a file repeated in val or test is then dropped from val or test, never from train.
@@ -160,7 +160,7 @@ Config style_folders instead wants {FOLDERS_LAYOUT} (e.g. WikiArt-7).
                 counts[index] += 1
         n = self.builder_config.top_n or len(counts)
         if n > len(counts):
-            raise ArtzooError(f"wikiart: top_n {n} exceeds the {len(counts)} {main.task} classes")
+            raise BuilderError(f"wikiart: top_n {n} exceeds the {len(counts)} {main.task} classes")
         ranked = sorted(range(len(counts)), key=lambda i: (-counts[i], i))[:n]
         return sorted(ranked)
 
