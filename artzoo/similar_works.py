@@ -67,7 +67,7 @@ def find_similar(image: str, index_path: str | Path, k: int = 8, gallery: Option
             for rank, (i, s) in enumerate(zip(top, scores), start=1)]
     result = {"query": str(Path(image).resolve()), "index": str(Path(index_path).resolve()), "hits": hits}
     if gallery:
-        from artzoo.cluster_plots import similar_gallery
+        from artzoo.clustering.plots import similar_gallery
 
         result["gallery"] = str(similar_gallery(image, hits, Path(gallery)))
     return result

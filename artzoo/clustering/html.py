@@ -15,7 +15,7 @@ import numpy as np
 from PIL import Image
 
 from artzoo import atomic
-from artzoo.cluster_plots import thumbnail
+from artzoo.clustering.plots import thumbnail
 from artzoo.reporting.report_html import Figure, Section, esc, figure, render_page, table
 
 THUMB = 96

@@ -18,7 +18,7 @@ import numpy as np
 from PIL import Image
 
 from artzoo import atomic
-from artzoo.cluster_plots import thumbnail
+from artzoo.clustering.plots import thumbnail
 
 SPRITE_MAX = 8192
 

@@ -194,7 +194,7 @@ def pseudo_label_loop(source: DataSource, embedder: EmbedderSettings, settings: 
 
 
 def write_summary(out: Path, rows, embedder, settings, collection, policy) -> dict:
-    from artzoo.cluster_plots import pseudo_label_rounds
+    from artzoo.clustering.plots import pseudo_label_rounds
 
     columns = [k for k in rows[-1] if k != "train_logs"]
     buffer = io.StringIO()

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
-from artzoo import atomic, cluster_plots
+from artzoo import atomic
+from artzoo.clustering import plots as cluster_plots
 from artzoo.clustering.clusterer import clusterer_from, save_clusterer
 from artzoo.clustering.html import write_clusters_html
 from artzoo.clustering.projector import write_projector
