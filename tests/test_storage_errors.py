@@ -9,6 +9,7 @@ import tempfile
 from pathlib import Path
 
 import keras
+import numpy as np
 import pytest
 
 from conftest import LOUVRE, copy_subset, requires_shared
@@ -69,7 +70,9 @@ def test_disk_full_mid_run_stops_with_one_line_and_the_rerun_resumes(tiny_louvre
     # Kept: epoch 0's backup (committed), the best model, the history; no temporary file left behind.
     assert json.loads((backup / "training_metadata.json").read_text())["weights"] == "epoch-0001.weights.h5"
     assert sorted(p.name for p in backup.iterdir()) == ["epoch-0001.weights.h5", "training_metadata.json"]
-    assert keras.models.load_model(run / "model.keras", safe_mode=True) is not None
+    kept = keras.models.load_model(run / "model.keras", safe_mode=True)
+    probs = kept.predict(np.random.default_rng(0).uniform(0, 255, (2, 32, 32, 3)).astype("float32"), verbose=0)
+    assert probs["genre"].shape == (2, 4) and np.allclose(probs["genre"].sum(axis=1), 1, atol=1e-4)
     assert [r["epoch"] for r in read_history(run / "history.csv")[1]] in (["0"], ["0", "1"])
 
     assert main(train_args(tiny_louvre, run)) == 0

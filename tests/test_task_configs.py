@@ -1,4 +1,4 @@
-"""Every task config in configs/ loads and passes the checks; the issue's tasks are there with the heads
+"""Every task config in configs/ loads and passes the checks; the shipped tasks are there with the heads
 and datasets they promise; bad model settings are one-line errors naming the key."""
 
 import pytest
@@ -7,7 +7,7 @@ from artzoo.config import list_tasks, load_task_config
 from artzoo.config_checks import check_run_config
 from artzoo.errors import ArtzooError
 
-# Dataset builders (issue 4) and the builder configs each names.
+# Dataset builders and the builder configs each names.
 BUILDERS = {"louvre_genre": {None}, "wikiart": {"genre", "style", "artist", "style_folders"}, "imet": {None},
             "ancient_art": {None, "egyptian"}, "louvre_wikiart": {None}}
 EXPECTED = {
@@ -26,7 +26,7 @@ EXPECTED = {
 }
 
 
-def test_the_issue_tasks_exist():
+def test_list_tasks_names_every_shipped_task():
     assert set(EXPECTED) <= set(list_tasks())
 
 

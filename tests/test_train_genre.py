@@ -11,6 +11,8 @@ import pytest
 
 from conftest import run_cli
 
+from artzoo.errors import ArtzooError
+
 
 @pytest.fixture(scope="module")
 def trained_run(louvre_small, tmp_path_factory):
@@ -107,7 +109,7 @@ def test_second_export_gets_a_new_version(trained_run, tmp_path):
     second = export_saved_model(model, spec, base)
     assert second.name == "2"
     assert (base / "1" / "saved_model.pb").read_bytes() == before
-    with pytest.raises(Exception, match="already exists"):
+    with pytest.raises(ArtzooError, match="already exists; versions are never overwritten"):
         export_saved_model(model, spec, base, version=1)
 
 

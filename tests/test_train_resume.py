@@ -179,7 +179,9 @@ def test_sigkill_mid_epoch_then_the_same_command_resumes_there(louvre_small, tmp
     assert history_text_rows(run)[:committed] == rows_before
     progress = json.loads((run / "progress.json").read_text())
     assert progress["finished"] and progress["resumes"] == [{"phase": "fine_tune", "epoch": committed}]
-    assert keras.models.load_model(run / "model.keras", safe_mode=True) is not None
+    model = keras.models.load_model(run / "model.keras", safe_mode=True)
+    probs = model.predict(np.random.default_rng(0).uniform(0, 255, (3, 96, 96, 3)).astype("float32"), verbose=0)
+    assert probs["genre"].shape == (3, 4) and np.allclose(probs["genre"].sum(axis=1), 1, atol=1e-4)
     assert not (run / "backup").exists()
 
 
