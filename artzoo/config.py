@@ -143,7 +143,8 @@ class TrainConfig:
     decay_rate: float = 0.1
     early_stopping_patience: int = 0  # 0 disables
     monitor: str = "val_loss"
-    clipnorm: Optional[float] = None  # clips the global norm of the gradient summed over replicas (one limit, not per weight)
+    # clips the global norm of the gradient summed over replicas (one limit, not per weight)
+    clipnorm: Optional[float] = None
     mixed_precision: Literal["auto", "off", "float16", "bfloat16"] = "auto"
     jit_compile: Literal["auto", "on", "off"] = "auto"
     steps_per_execution: int = 1  # training steps per compiled call (Keras): fewer host round trips on a GPU/TPU

@@ -2,7 +2,8 @@
 
 - Keras: the layers of `artzoo.models.layers`, `artzoo.models.cascade`, `artzoo.models.gram_pooling` and
   `artzoo.models.tta` and the optimizers of
-  `artzoo.train.replica_optimizers` (all registered under the package name `artzoo`), so `keras.models.load_model("model.keras", safe_mode=True)` works after `import artzoo`.
+  `artzoo.train.replica_optimizers` (all registered under the package name `artzoo`), so
+  `keras.models.load_model("model.keras", safe_mode=True)` works after `import artzoo`.
 - TFDS: every builder in `tfds_builders` (louvre_genre, wikiart, imet, ancient_art, art_folder, louvre_wikiart), so
   `tfds.builder("louvre_genre")` and `tfds.load(...)` work after `import artzoo`.
 

@@ -70,7 +70,8 @@ def run_config(args, heads):
     augment = AugmentConfig(rotation=0.0, contrast=0.0) if args.augment == "light" else AugmentConfig()
     return RunConfig(
         task="cifar_coordinator",
-        run_dir=str(Path(args.out) / f"run-{args.augment}-{args.epochs}+{args.fine_tune_epochs}x{args.fine_tune_blocks}"),
+        run_dir=str(Path(args.out)
+                    / f"run-{args.augment}-{args.epochs}+{args.fine_tune_epochs}x{args.fine_tune_blocks}"),
         data=DataConfig(image_size=args.image_size, batch_size=64, cache=True, test_split="test", augment=augment),
         model=ModelConfig(backbone="mobilenet_v2", weights="imagenet", pooling="avg", heads=heads),
         train=TrainConfig(seed=args.seed, epochs=args.epochs, learning_rate=1e-3,

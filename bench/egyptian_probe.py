@@ -55,7 +55,8 @@ def probe_probabilities(head, x_train, y_train, x_val, n_classes: int, seed: int
     if head.type == "softmax":
         keep = y_train >= 0
         weight = "balanced" if head.class_weight == "balanced" else None
-        clf = LogisticRegression(max_iter=3000, class_weight=weight, random_state=seed).fit(x_train[keep], y_train[keep])
+        clf = LogisticRegression(max_iter=3000, class_weight=weight, random_state=seed)
+        clf = clf.fit(x_train[keep], y_train[keep])
         probs = np.zeros((len(x_val), n_classes), dtype=np.float32)
         probs[:, clf.classes_] = clf.predict_proba(x_val)
         return probs

@@ -260,7 +260,8 @@ def main(argv=None) -> int:
               f"{m['balanced_accuracy']:8.3f}")
     mean_macro = {v: np.mean([row(r[s]["val"])[0] for s in seeds]) for v, r in results.items()}
     best = max(mean_macro, key=mean_macro.get)
-    print(f"\nbest by mean val macro-F1: {best} ({mean_macro[best]:.3f}); none: {mean_macro.get('none', float('nan')):.3f}")
+    print(f"\nbest by mean val macro-F1: {best} ({mean_macro[best]:.3f}); "
+          f"none: {mean_macro.get('none', float('nan')):.3f}")
     print(f"\nper-class recall on val, seed {seeds[0]}:")
     shown = [v for v in ("none", best) if v in results]
     print(f"{'class':12} {'train':>6} " + " ".join(f"{v:>22}" for v in shown))

@@ -49,9 +49,11 @@ def run_variant(name: str, seed: int, args, data) -> dict:
 
 
 def print_table(results: list[dict], args, n_val: int) -> None:
-    print(f"\nLouvre-4 genre, val {n_val} paintings; MobileNetV2 ImageNet at {args.image_size} px, {args.epochs} frozen + "
+    print(f"\nLouvre-4 genre, val {n_val} paintings; MobileNetV2 ImageNet at {args.image_size} px, "
+          f"{args.epochs} frozen + "
           f"{args.fine_tune_epochs} fine-tune epochs (top {args.fine_tune_blocks} blocks), seeds {args.seeds}")
-    print(f"{'variant':14} {'parameters':>11} {'val accuracy':>13} {'val macro-F1':>13} {'vs plain (acc)':>15} {'s/run':>7}")
+    print(f"{'variant':14} {'parameters':>11} {'val accuracy':>13} {'val macro-F1':>13} "
+          f"{'vs plain (acc)':>15} {'s/run':>7}")
     plain = [r["accuracy"] for r in results if r["variant"] == "plain"]
     for name in VARIANTS:
         rows = [r for r in results if r["variant"] == name]

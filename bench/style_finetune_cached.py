@@ -197,7 +197,8 @@ def main() -> None:
     cpu_s = cpu() - c0
     (a, f, t2), (ta, tf_, tt2) = result["plain"], result["flip_tta"]
     print(f"| {args.view} | {args.cut} | {args.epochs}+{args.fine_tune_epochs} | ls {args.label_smoothing} | "
-          f"mixup {args.mixup} | grams {len(args.grams)} | flips {'off' if args.no_flip else 'on'} | {args.seed} | {a:.3f} | {f:.3f} | {t2:.3f} | "
+          f"mixup {args.mixup} | grams {len(args.grams)} | flips {'off' if args.no_flip else 'on'} | {args.seed} | "
+          f"{a:.3f} | {f:.3f} | {t2:.3f} | "
           f"{ta:.3f} | {tf_:.3f} | {tt2:.3f} | {cpu_s:.0f} |", flush=True)
 
 

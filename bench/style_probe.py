@@ -5,7 +5,8 @@ features cached by bench/style_features.py.
 
 Each feature set concatenates blocks (avg-pooled top features, channel std, mid-level mean+std, Gram matrices
 with signed square root), each block standardised on train and scaled by sqrt(1280 / its width) so that no block wins
-by size alone (each block's total variance equals that of the 1280 avg-pooled features). C is chosen from a grid on a held-out 20% of train (split by `seed`), the probe refitted on all of
+by size alone (each block's total variance equals that of the 1280 avg-pooled features). C is chosen from a grid
+on a held-out 20% of train (split by `seed`), the probe refitted on all of
 train and scored on val (accuracy, macro-F1, top-2). `+flip` trains on both flips and averages both flips'
 probabilities on val (flip TTA). Prints one markdown row per set and seed, then mean and sd over seeds.
 """

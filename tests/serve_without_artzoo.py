@@ -34,7 +34,8 @@ def main(version_dir, files_json, out_json):
     encoded = [open(f, "rb").read() for f in files]
     batches7 = [call(by_bytes, image_bytes=encoded[i:i + 7]) for i in range(0, len(encoded), 7)]
     batches1 = [call(by_bytes, image_bytes=[data]) for data in encoded]
-    pixels = [tf.cast(tf.io.decode_image(data, channels=3, expand_animations=False), tf.float32)[None] for data in encoded]
+    pixels = [tf.cast(tf.io.decode_image(data, channels=3, expand_animations=False), tf.float32)[None]
+              for data in encoded]
     floats = [call(by_images, images=p) for p in pixels]
 
     def stack(outputs, key):

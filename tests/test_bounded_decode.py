@@ -55,7 +55,8 @@ def png_claiming(width: int, height: int) -> bytes:
     def chunk(kind, payload):
         return struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", zlib.crc32(kind + payload))
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b"")
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 64))
+            + chunk(b"IEND", b""))
 
 
 def jpeg_claiming(width: int, height: int) -> bytes:
@@ -122,4 +123,5 @@ def test_a_header_whose_pixel_count_wraps_around_int64_is_rejected():
     assert int(side * side) < 0
     message = error_of(png_claiming(2**32 - 1, 2**32 - 1))
     assert "image_bytes[3]: 4294967295x4294967295 pixels exceed the limit of 1000000 pixels" in message
-    assert "pixels exceed" in error_of(png_claiming(2**32 - 1, 1)) and "pixels exceed" in error_of(png_claiming(1, 2**31))
+    assert "pixels exceed" in error_of(png_claiming(2**32 - 1, 1))
+    assert "pixels exceed" in error_of(png_claiming(1, 2**31))

@@ -94,7 +94,8 @@ def paintings(tmp_path_factory):
     return root
 
 
-@pytest.mark.large  # three CLI processes, ~35 s on 2 cores; artzoo.assign_clusters on images runs by default in test_api
+# three CLI processes, ~35 s on 2 cores; artzoo.assign_clusters on images runs by default in test_api
+@pytest.mark.large
 def test_cluster_assign_cli_finds_the_fitted_paintings_clusters(paintings, tmp_path):
     result = run_cli("cluster", str(paintings / "index.npz"), "--method", "gmm", "--k", "4", "--out",
                      str(tmp_path / "c"))

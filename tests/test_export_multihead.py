@@ -54,7 +54,8 @@ def test_saved_model_returns_every_head_by_name_with_tuned_thresholds(multihead)
     encoded = tf.constant([open(f, "rb").read() for f in multihead["files"]])
     by_bytes = {k: v.numpy() for k, v in loaded.signatures["serving_default"](image_bytes=encoded).items()}
     by_images = loaded.signatures["serving_images"](images=tf.constant(multihead["pixels"]))
-    expected = {f"{h}_{part}" for h in CLASSES for part in ("probabilities", "top_k_ids", "top_k_scores", "top_k_labels")}
+    parts = ("probabilities", "top_k_ids", "top_k_scores", "top_k_labels")
+    expected = {f"{h}_{part}" for h in CLASSES for part in parts}
     assert set(by_bytes) == set(by_images) == expected | {"tags_decisions"}
 
     reference = multihead["model"].predict(multihead["pixels"], verbose=0)
@@ -68,7 +69,8 @@ def test_saved_model_returns_every_head_by_name_with_tuned_thresholds(multihead)
         np.testing.assert_array_equal(ids[:, 0], probs.argmax(axis=1))
         np.testing.assert_allclose(by_bytes[f"{head}_top_k_scores"], np.take_along_axis(probs, ids, axis=1))
         assert by_bytes[f"{head}_top_k_labels"].tolist() == [[classes[i].encode() for i in row] for row in ids]
-    np.testing.assert_array_equal(by_bytes["tags_decisions"], by_bytes["tags_probabilities"] >= np.array(THRESHOLDS, np.float32))
+    np.testing.assert_array_equal(by_bytes["tags_decisions"],
+                                  by_bytes["tags_probabilities"] >= np.array(THRESHOLDS, np.float32))
 
 
 @pytest.mark.parametrize("fmt", ["tflite", "onnx"])
@@ -84,7 +86,8 @@ def test_tflite_and_onnx_keep_every_head_within_1e3(multihead, fmt):
     for head in CLASSES:
         assert np.abs(np.asarray(probs[head]) - reference[head]).max() <= 1e-3, head
     outputs = exported.outputs([open(f, "rb").read() for f in multihead["files"]])
-    np.testing.assert_array_equal(outputs["tags_decisions"], outputs["tags_probabilities"] >= np.array(THRESHOLDS, np.float32))
+    np.testing.assert_array_equal(outputs["tags_decisions"],
+                                  outputs["tags_probabilities"] >= np.array(THRESHOLDS, np.float32))
 
 
 def test_predict_lists_every_head_and_flags_positive_labels(multihead, capsys):

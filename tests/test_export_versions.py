@@ -118,7 +118,8 @@ def session_for(tmp_path: Path, name: str, exports: Path) -> phases.Session:
 
 @pytest.fixture
 def exports(tmp_path, monkeypatch):
-    """The runner's `export_trained` replaced by a small writer that claims versions as the real one does; records calls."""
+    """The runner's `export_trained` replaced by a small writer that claims versions as the real one does;
+    records calls."""
     calls = []
 
     def export_trained(cfg, model, classes, version=None, token=None):

@@ -102,4 +102,5 @@ def test_schedules_step_exponential_cosine():
     assert float(cosine(50)) == pytest.approx(0.0, abs=1e-9)
     adam = make_optimizer(1e-3, clipnorm=1.0)
     # train.clipnorm clips the global norm of the gradient summed over replicas (artzoo.train.replica_optimizers)
-    assert (adam.beta_1, adam.beta_2, adam.epsilon, adam.global_clipnorm, adam.clipnorm) == (0.9, 0.999, 1e-8, 1.0, None)
+    settings = (adam.beta_1, adam.beta_2, adam.epsilon, adam.global_clipnorm, adam.clipnorm)
+    assert settings == (0.9, 0.999, 1e-8, 1.0, None)

@@ -40,7 +40,8 @@ def test_plain_layout_builds_validated_splits(plain_layout, tmp_path):
                                    "unlabelled": 1, "excluded": 0, "label_issues": 0}
     assert quarantine["test"]["duplicates"] == 4 and quarantine["test"]["kept"] == 1
     manifest = json.loads((tmp_path / "tfds" / "louvre_genre" / "1.0.0" / "quarantine_train.json").read_text())
-    reasons = {item["file"].rsplit("/", 1)[-1]: item["reason"] for item in manifest["rejected"] + manifest["unlabelled"]}
+    reasons = {item["file"].rsplit("/", 1)[-1]: item["reason"]
+               for item in manifest["rejected"] + manifest["unlabelled"]}
     assert reasons["broken.jpg"].startswith("not an image")
     assert reasons["x.jpg"] == "unknown class folder 'Sculpture'"
     ds = builder.as_dataset(split="val")

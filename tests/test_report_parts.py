@@ -43,7 +43,8 @@ def test_model_card_states_imbalance_missing_test_and_author_notes(tmp_path):
               "data": {"image_size": 224, "resize": "squash", "train_split": "train"}}
     data = {"source": "tfds:x", "counts": {"train": {"culture": [300, 20, 0]}},
             "quarantine": {"train": {"rejected": 3}}}
-    per_class = {c: {"precision": p, "recall": p, "f1": p, "support": 10} for c, p in (("a", 0.9), ("b", 0.2), ("c", 0.0))}
+    per_class = {c: {"precision": p, "recall": p, "f1": p, "support": 10}
+                 for c, p in (("a", 0.9), ("b", 0.2), ("c", 0.0))}
     metrics = {"val": {"culture": {"n": 30, "accuracy": 0.7, "balanced_accuracy": 0.5, "macro": {"f1": 0.4},
                                    "per_class": per_class}}}
     card = build_model_card(config, {"culture": ["a", "b", "c"]}, data, metrics, tmp_path)

@@ -171,4 +171,5 @@ def test_library_calls_raise_a_storage_error_that_is_still_an_oserror(small_run,
     with pytest.raises(OSError) as err:
         export_run_dir(small_run.root)
     assert isinstance(err.value, StorageError) and err.value.errno == errno.EDQUOT
-    assert str(err.value) == f"{str(base)!r}: Disk quota exceeded; free some space (disk quota) and run the command again"
+    assert str(err.value) == (f"{str(base)!r}: Disk quota exceeded; "
+                              "free some space (disk quota) and run the command again")

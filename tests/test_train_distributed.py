@@ -214,8 +214,10 @@ def test_learning_rates_scale_with_the_replicas():
     from artzoo.config import TrainConfig
     from artzoo.train.phases import plan_phases
 
-    rates = lambda scale: [p.learning_rate for p in plan_phases(
-        TrainConfig(learning_rate=1e-3, fine_tune_learning_rate=1e-4, scale_lr=scale), replicas=4)]
+    def rates(scale):
+        return [p.learning_rate for p in plan_phases(
+            TrainConfig(learning_rate=1e-3, fine_tune_learning_rate=1e-4, scale_lr=scale), replicas=4)]
+
     assert rates("none") == pytest.approx([1e-3, 1e-4])
     assert rates("linear") == pytest.approx([4e-3, 4e-4])
     assert rates("sqrt") == pytest.approx([2e-3, 2e-4])

@@ -25,7 +25,8 @@ def trained_run(louvre_small, tmp_path_factory):
         "--image-size", "96", "--batch-size", "8", "--epochs", "10", "--fine-tune-epochs", "1",
         "--run-dir", str(root / "run"), "--export-dir", str(root / "saved_models"), "--quiet",
         "--set", "train.fine_tune_blocks=2", "--set", "train.learning_rate=5e-3", "--set", "train.schedule=constant",
-        "--set", "model.heads.genre.label_smoothing=0", "--set", "model.heads.genre.dropout=0", "--set", "data.augment.rotation=0", "--set", "data.augment.zoom=0",
+        "--set", "model.heads.genre.label_smoothing=0", "--set", "model.heads.genre.dropout=0",
+        "--set", "data.augment.rotation=0", "--set", "data.augment.zoom=0",
     )
     assert result.returncode == 0, result.stderr[-3000:]
     return root

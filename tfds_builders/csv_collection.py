@@ -132,7 +132,8 @@ def csv_collection(
     """Reads `table` into items whose features are the label columns (+ `file_name`)."""
     missing = [c.source for c in columns if c.source not in table.header]
     if missing:
-        raise BuilderError(f"label column {missing[0]!r} not in {str(table.path)!r}; columns: {', '.join(table.header)}")
+        raise BuilderError(
+            f"label column {missing[0]!r} not in {str(table.path)!r}; columns: {', '.join(table.header)}")
     classes = {c.feature: discover_classes(c, table.column(c.source)) for c in columns}
     index = {feature: {name: i for i, name in enumerate(names)} for feature, names in classes.items()}
     resolver = ImageResolver(image_root or table.path.parent)

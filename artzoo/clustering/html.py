@@ -89,7 +89,8 @@ def write_clusters_html(emb, outcome, distances: np.ndarray, metrics: dict, out:
                                                                  if k in ("accuracy", "nmi", "ari", "purity")}}.items()]
     overview = [table(["score", "value"], rows)]
     for stage in metrics.get("method_info", {}).get("stages", []):
-        overview.append(f"<p>{esc(', '.join(f'{k} {v}' for k, v in stage.items() if not isinstance(v, (dict, list))))}</p>")
+        shown = ", ".join(f"{k} {v}" for k, v in stage.items() if not isinstance(v, (dict, list)))
+        overview.append(f"<p>{esc(shown)}</p>")
     for name in ("map", "label_distribution"):
         if name in metrics.get("plots", {}):
             overview.append(figure(Figure(Path(metrics["plots"][name]), name.replace("_", " "))))

@@ -145,7 +145,8 @@ class PseudoLabelLoop:
         c = self.collection
         meta = {"backbone": self.embedder.backbone, "weights": self.embedder.weights if r == 0 else
                 f"pseudo-label round {r}", "preprocessing": self.preprocessing, "image_size": self.image_size,
-                "resize": self.embedder.resize, "decode": self.embedder.decode, "attention": self.embedder.attention, "source": c.source,
+                "resize": self.embedder.resize, "decode": self.embedder.decode, "attention": self.embedder.attention,
+                "source": c.source,
                 "round": r, "dims": int(features.shape[1]), "count": len(c),
                 "model": str((self.out / "model.keras").resolve()) if r == self.settings.rounds else None}
         emb = EmbeddingSet(features, c.ids, c.paths, c.labels, c.splits, c.class_names, meta)

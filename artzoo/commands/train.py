@@ -10,7 +10,8 @@ def register(sub) -> None:
     p.add_argument("--dataset", help="TFDS dataset name (data.dataset)")
     p.add_argument("--manual-dir", help="folder holding the dataset's raw files (data.manual_dir)")
     p.add_argument("--data-dir", help="plain folder of class (or split/class) subfolders instead of TFDS")
-    p.add_argument("--tfds-dir", help="where prepared TFDS data lives (default $TFDS_DATA_DIR or ~/tensorflow_datasets)")
+    p.add_argument("--tfds-dir",
+                   help="where prepared TFDS data lives (default $TFDS_DATA_DIR or ~/tensorflow_datasets)")
     p.add_argument("--backbone", help="registry name, see `artzoo models list`")
     p.add_argument("--weights", help="imagenet | none | path to a weights file")
     p.add_argument("--epochs", type=int, help="epochs with the backbone frozen (train.epochs)")

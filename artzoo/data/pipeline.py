@@ -60,7 +60,8 @@ def make_dataset(
     Targets are one-hot for softmax heads (so label smoothing and MixUp work) and multi-hot for sigmoid
     heads. The sample weight of a head is its class weight, or 0 where the item's label for that head is
     missing. `balance` ("undersample" / "resample", training only) balances the classes of `balance_head`
-    (default: the first softmax head); "sources" draws equally from each set of labelled heads (collections); `mixer` (MixUp / CutMix, training only) mixes images and targets.
+    (default: the first softmax head); "sources" draws equally from each set of labelled heads (collections);
+    `mixer` (MixUp / CutMix, training only) mixes images and targets.
     `rare_augmenter` replaces `augmenter` on items of the classes marked True in `rare_classes[head]`.
     `decode`: "scaled" or "full" JPEG decoding (`artzoo.data.resize.decode_for_size`).
     `pixels`: the image dtype handed over, "float32" or "uint8"; `drop_remainder` (training only) drops a last

@@ -40,7 +40,8 @@ def read_keras_metadata(path: str | Path) -> ServingSpec:
         with zipfile.ZipFile(path) as archive:
             data = json.loads(archive.read(METADATA_FILE))
     except (zipfile.BadZipFile, KeyError):
-        raise ArtzooError(f"{str(path)!r} is not a .keras file exported by artzoo (no {METADATA_FILE} inside)") from None
+        raise ArtzooError(
+            f"{str(path)!r} is not a .keras file exported by artzoo (no {METADATA_FILE} inside)") from None
     return ServingSpec.from_json(data, source=str(path))
 
 

@@ -67,7 +67,8 @@ def metadata(cfg: RunConfig, metrics: dict, user: dict) -> dict:
             else:
                 values = [("f1", m["f1_micro"], "micro-F1"), ("map", m["mAP"], "mAP")]
             results.append({
-                "task": {"type": "image-classification", "name": f"{head} ({'multi-label' if 'mAP' in m else 'single-label'})"},
+                "task": {"type": "image-classification",
+                         "name": f"{head} ({'multi-label' if 'mAP' in m else 'single-label'})"},
                 "dataset": {"name": dataset, "type": dataset, "split": split},
                 "metrics": [{"type": kind, "value": round(float(value), 4), "name": f"{split} {name} ({head})"}
                             for kind, value, name in values],

@@ -120,7 +120,8 @@ def validate_spec(spec: ServingSpec) -> None:
         if head.type not in ("softmax", "sigmoid"):
             raise ArtzooError(f"head {head.name!r} has type {head.type!r}; expected softmax or sigmoid")
         if head.thresholds is not None and len(head.thresholds) != len(head.classes):
-            raise ArtzooError(f"head {head.name!r} has {len(head.thresholds)} thresholds for {len(head.classes)} classes")
+            raise ArtzooError(
+                f"head {head.name!r} has {len(head.thresholds)} thresholds for {len(head.classes)} classes")
     limits = {k: getattr(spec, k) for k in ("max_image_bytes", "max_pixels", "max_batch", "max_request_pixels")}
     if any(not isinstance(v, int) or v <= 0 for v in limits.values()):
         raise ArtzooError("export limits must be positive integers, got "

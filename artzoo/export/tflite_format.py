@@ -24,8 +24,8 @@ import flatbuffers  # noqa: E402  (installed with ai-edge-litert and TensorFlow)
 from ai_edge_litert import schema_py_generated as schema  # noqa: E402
 from ai_edge_litert.interpreter import Interpreter  # noqa: E402
 
-from artzoo.export.parity import check_parity, keras_probabilities, parity_inputs
-from artzoo.export.serving_spec import METADATA_NAME, ServingSpec, validate_spec
+from artzoo.export.parity import check_parity, keras_probabilities, parity_inputs  # noqa: E402
+from artzoo.export.serving_spec import METADATA_NAME, ServingSpec, validate_spec  # noqa: E402
 
 SUFFIX = ".tflite"
 _FILE_IDENTIFIER = b"TFL3"

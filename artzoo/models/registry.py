@@ -1,4 +1,4 @@
-"""Backbone registry: architecture entries apart from their pretrained-weight tags (timm's `_registry.py` /
+r"""Backbone registry: architecture entries apart from their pretrained-weight tags (timm's `_registry.py` /
 `_pretrained.py` split).
 
     @register_backbone(family="MobileNetV2", block_pattern=r"^block_(\d+)_",

@@ -42,7 +42,8 @@ def run_row(run_dir: str | Path) -> dict:
     metrics = _read(metrics_path) if metrics_path.is_file() else {}
     row = {"run": root.name, **{k: summary.get(k) for k in FIXED_COLUMNS[1:]}}
     headline = summary.get("headline") or {
-        split: {h: m.get("accuracy", m.get("f1_micro")) for h, m in per_head.items()} for split, per_head in metrics.items()
+        split: {h: m.get("accuracy", m.get("f1_micro")) for h, m in per_head.items()}
+        for split, per_head in metrics.items()
     }
     for split, per_head in headline.items():
         for head, value in per_head.items():

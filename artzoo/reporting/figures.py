@@ -79,7 +79,8 @@ def per_class_f1_bars(per_class: dict, out: Path, title: str = "") -> Path:
     return out
 
 
-def image_grid(images: Sequence[np.ndarray], captions: Sequence[str], out: Path, title: str = "", columns: int = 4) -> Path:
+def image_grid(images: Sequence[np.ndarray], captions: Sequence[str], out: Path, title: str = "",
+               columns: int = 4) -> Path:
     """Images (uint8 or 0..255 floats) in a grid with a caption under each."""
     n = max(len(images), 1)
     cols = min(columns, n)

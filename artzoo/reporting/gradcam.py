@@ -69,7 +69,10 @@ def grad_cam(model: keras.Model, images: np.ndarray, head: str, class_index: Opt
     with tf.GradientTape() as tape:
         feature_map, probs = probe([images], training=False)
         probs = tf.cast(probs, tf.float32)
-        chosen = tf.argmax(probs, axis=-1, output_type=tf.int32) if class_index is None else tf.constant(class_index, tf.int32)
+        if class_index is None:
+            chosen = tf.argmax(probs, axis=-1, output_type=tf.int32)
+        else:
+            chosen = tf.constant(class_index, tf.int32)
         score = tf.gather(probs, chosen, axis=1, batch_dims=1)
         # The log-probability: its gradient does not vanish as a confident prediction's probability saturates
         # (per image it is the probability's gradient / p, so the normalised map is the same where both work).

@@ -30,7 +30,8 @@ def _head_sentence(head, classes: list[str]) -> str:
 
 def intended_use(config: dict, classes: dict) -> list[str]:
     heads = config["model"]["heads"]
-    lines = [f"Task `{config['task']}`: " + "; ".join(_head_sentence(h, classes.get(h["name"], [])) for h in heads) + "."]
+    sentences = "; ".join(_head_sentence(h, classes.get(h["name"], [])) for h in heads)
+    lines = [f"Task `{config['task']}`: {sentences}."]
     lines.append("Meant for sorting and searching digitised collection images and as a first suggestion that a "
                  "curator checks; it returns probabilities, not facts about an object.")
     lines.append("Not meant for attribution, authentication, dating or valuation decisions, nor for images unlike "
@@ -66,7 +67,8 @@ def metrics_section(metrics: dict) -> list[str]:
         for head, m in per_head.items():
             if "accuracy" in m:
                 low, high = accuracy_interval(m["accuracy"], m["n"])
-                lines.append(f"`{split}` {head}: accuracy {m['accuracy']:.3f} (95% CI {low:.3f}-{high:.3f}, n={m['n']}), "
+                lines.append(f"`{split}` {head}: accuracy {m['accuracy']:.3f} "
+                             f"(95% CI {low:.3f}-{high:.3f}, n={m['n']}), "
                              f"macro-F1 {m['macro']['f1']:.3f}, balanced accuracy {m['balanced_accuracy']:.3f}.")
             else:
                 lines.append(f"`{split}` {head}: F2 micro {m['f2_micro']:.3f}, F1 micro {m['f1_micro']:.3f}, "
@@ -99,9 +101,11 @@ def limitations(config: dict, data: dict, metrics: dict) -> list[str]:
                     lines.append(f"`{split}` {head}: only {m['n']} items, so accuracy is known to about "
                                  f"±{(high - low) / 2:.2f}.")
     if "test" not in metrics:
-        lines.append("No test split: val chose the best epoch (and any tuned thresholds), so val scores are optimistic.")
+        lines.append("No test split: val chose the best epoch (and any tuned thresholds), "
+                     "so val scores are optimistic.")
     if config.get("model", {}).get("weights") == "imagenet":
-        lines.append("The backbone was pretrained on ImageNet photographs; styles far from photographs may transfer worse.")
+        lines.append("The backbone was pretrained on ImageNet photographs; "
+                     "styles far from photographs may transfer worse.")
     return lines
 
 

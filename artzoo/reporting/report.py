@@ -49,7 +49,8 @@ def head_curves(run: RunDir, heads: list[str]) -> list[Figure]:
     for head in heads:
         path = fig.head_training_curves(run.history_path, head, len(heads) == 1, run.plots / f"curves_{head}.png")
         if path:
-            out.append(Figure(path, f"training curves of head {head} (train solid, val dashed; dotted line: phase change)"))
+            out.append(Figure(path, f"training curves of head {head} "
+                                    "(train solid, val dashed; dotted line: phase change)"))
     return out
 
 
@@ -157,6 +158,7 @@ def build_report(run_dir: str | Path, split: Optional[str] = None, n_samples: in
 def _signatures(summary: dict):
     export_dir = find_export(summary)
     if export_dir is None:
-        note = f"The export {summary['export']!r} recorded in run.json no longer exists." if summary.get("export") else ""
+        note = (f"The export {summary['export']!r} recorded in run.json no longer exists."
+                if summary.get("export") else "")
         return None, None, note
     return read_signatures(export_dir), export_dir, ""

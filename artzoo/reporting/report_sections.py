@@ -127,12 +127,14 @@ def figures_section(title: str, anchor: str, figures: Sequence[Figure], notes: S
 
 def signatures_section(signatures: dict | None, export_dir, metadata: dict, note: str = "") -> Section:
     if not signatures:
-        return Section("Export signatures", "signatures", [paragraph(note or "This run has no SavedModel export.", True)])
+        return Section("Export signatures", "signatures",
+                       [paragraph(note or "This run has no SavedModel export.", True)])
     blocks = [paragraph(f"SavedModel `{export_dir}`, read back with `tf.saved_model.load`.")]
     for name, sig in signatures.items():
         rows = [["input", k, v["dtype"], v["shape"]] for k, v in sig["inputs"].items()]
         rows += [["output", k, v["dtype"], v["shape"]] for k, v in sig["outputs"].items()]
-        blocks.append(table(["", "tensor", "dtype", "shape (-1: any)"], rows, caption=f"signature {name}", key_columns=2))
+        blocks.append(table(["", "tensor", "dtype", "shape (-1: any)"], rows, caption=f"signature {name}",
+                            key_columns=2))
     for head in metadata.get("heads", []):
         if head.get("thresholds"):
             blocks.append(paragraph(f"Head `{head['name']}` decisions use the tuned thresholds: "

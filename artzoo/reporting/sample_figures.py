@@ -46,7 +46,8 @@ def draw_model_figures(run: RunDir, cfg: RunConfig, split: str, n_samples: int, 
     if has_attention(model):
         maps = attention_maps(model, images)
         path = fig.overlay_grid(samples.images, maps, [f"true {t}" for t in truth],
-                                run.plots / f"attention_{split}.png", title="self-attention: attention each position receives")
+                                run.plots / f"attention_{split}.png",
+                                title="self-attention: attention each position receives")
         result.attention.append(Figure(path, f"self-attention maps on {split} images (red: positions the others "
                                              "attend to most)"))
 

@@ -103,7 +103,8 @@ def read_tf_config(text: Optional[str]) -> tuple[dict, str, int]:
     """The cluster, task type and task index of a TF_CONFIG value, checked."""
     if not text:
         raise ArtzooError("strategy 'multiworker' needs TF_CONFIG, e.g. "
-                          '{"cluster": {"worker": ["host1:12345", "host2:12345"]}, "task": {"type": "worker", "index": 0}}')
+                          '{"cluster": {"worker": ["host1:12345", "host2:12345"]}, '
+                          '"task": {"type": "worker", "index": 0}}')
     try:
         config = json.loads(text)
     except json.JSONDecodeError as err:

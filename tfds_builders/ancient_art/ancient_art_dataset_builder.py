@@ -117,7 +117,8 @@ and the images below it, in train/ and val/ folders (../shared/data/egyptian_art
                 feature = self.info.features[column.feature]
                 (feature.feature if column.multi_label else feature).names = collection.classes[column.feature]
         self.info.metadata["label_mappings"] = {
-            c.feature: {"column": c.source, "normaliser": c.normaliser, "rows": mapping_table(c, table.column(c.source))}
+            c.feature: {"column": c.source, "normaliser": c.normaliser,
+                        "rows": mapping_table(c, table.column(c.source))}
             for c in cfg.columns if c.normaliser not in _TIDY_NORMALISERS
         }
         order = [s for s in ("train", "val", "test") if s in collection.items]

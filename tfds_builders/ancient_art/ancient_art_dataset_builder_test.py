@@ -22,7 +22,8 @@ class AncientArtEgyptianTest(tfds.testing.DatasetBuilderTestCase):
 
     DATASET_CLASS = ancient_art_dataset_builder.Builder
     BUILDER_CONFIG_NAMES_TO_TEST = [
-        dataclasses.replace(Builder.builder_configs["egyptian"], name="egyptian_dummy", csv_file="egyptian_artifacts/metadata.csv")
+        dataclasses.replace(Builder.builder_configs["egyptian"], name="egyptian_dummy",
+                            csv_file="egyptian_artifacts/metadata.csv")
     ]
     SPLITS = {"train": 10, "val": 5}
     SKIP_CHECKSUMS = True

@@ -89,8 +89,9 @@ class Builder(tfds.core.GeneratorBasedBuilder):
     VERSION = tfds.core.Version("1.0.0")
     RELEASE_NOTES = {"1.0.0": "ArtGAN CSV splits; cross-task labels; top-N balanced configs; validated images; "
                               "style_folders for plain train/val/test style-folder trees."}
-    BUILDER_CONFIGS = [wikiart_config(n)
-                       for n in ("genre", "style", "artist", "genre_balanced", "style_top13_balanced")] + [STYLE_FOLDERS]
+    BUILDER_CONFIGS = [*(wikiart_config(n)
+                         for n in ("genre", "style", "artist", "genre_balanced", "style_top13_balanced")),
+                       STYLE_FOLDERS]
     MANUAL_DOWNLOAD_INSTRUCTIONS = f"""\
 Download and extract into --manual-dir
   {IMAGES_URL}   (25.4 GB; gives wikiart/<Style>/<image>.jpg)
